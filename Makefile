@@ -1,0 +1,129 @@
+# isacd - plain Makefile (Kore, Redis src/Makefile): OBJDIR per build flavour,
+# -MMD dependencies, sanitizers as a variable, version from git.
+#
+#   make run     install what is missing, build, serve on 127.0.0.1:8080
+#   make test    install what is missing, build, run every test
+#   make asan    the whole suite under AddressSanitizer + UBSan
+#   make fuzz    each libFuzzer target for FUZZ_SECONDS
+#   make bench   benchmarks in tests/bench (prints figures)
+#   make lint    clang-format check, cppcheck, redocly lint of the OpenAPI
+#   make format  clang-format in place
+#   make clean
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+CC       ?= cc
+FLAVOUR  ?= release
+BUILD    := build/$(FLAVOUR)
+GEN      := build/gen
+VERSION  := $(shell git describe --always --dirty --tags 2>/dev/null || echo dev)
+
+PKGS     := libevent libevent_openssl libevent_pthreads jansson libargon2 libpq openssl
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay -lpthread
+
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wformat=2 -Werror
+CFLAGS_COMMON = -std=c17 -D_GNU_SOURCE -Iserver/src -I$(GEN) $(WARN) \
+            -fstack-protector-strong -DISACD_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+
+ifeq ($(FLAVOUR),asan)
+  SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+  OPT := -O1 -g
+else
+  SAN :=
+  OPT := -O2 -g -D_FORTIFY_SOURCE=2
+endif
+CFLAGS  = $(CFLAGS_COMMON) $(OPT) $(SAN) $(EXTRA_CFLAGS)
+LDFLAGS = $(SAN) $(EXTRA_LDFLAGS)
+
+SRC      := $(shell find server/src -name '*.c' | sort)
+LIB_SRC  := $(filter-out server/src/main.c,$(SRC))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
+MIGRATIONS := $(sort $(wildcard schema/[0-9][0-9][0-9][0-9]_*.sql))
+PASSWORDS  := server/data/common-passwords.txt
+
+UNIT_SRC := $(sort $(wildcard server/tests/unit/*_test.c))
+UNIT_BIN := $(UNIT_SRC:server/tests/unit/%.c=$(BUILD)/unit/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
+REPLAY_BIN := $(FUZZ_NAMES:%=$(BUILD)/replay/%)
+
+PYTHON   := /usr/bin/python3
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build run test unit system replay asan fuzz bench lint format clean
+
+all: build
+
+deps:
+	@tools/deps.sh
+
+build: $(BUILD)/isacd
+
+$(BUILD)/isacd: $(BUILD)/server/src/main.o $(BUILD)/libisacd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/libisacd.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(GEN)/embedded.c: tools/embed.sh $(MIGRATIONS) $(PASSWORDS)
+	@mkdir -p $(@D)
+	tools/embed.sh $@ $(MIGRATIONS) -- $(PASSWORDS)
+
+$(BUILD)/gen/embedded.o: $(GEN)/embedded.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# unit tests: cmocka, one binary per file, linked against the library
+$(BUILD)/unit/%: server/tests/unit/%.c $(BUILD)/libisacd.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libisacd.a $(PKG_LIBS) -lcmocka $(LDFLAGS)
+
+# corpus replay: each fuzz target linked with a plain main() (no libFuzzer)
+$(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(BUILD)/libisacd.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< tests/fuzz/replay_main.c $(BUILD)/libisacd.a $(PKG_LIBS) $(LDFLAGS)
+
+run: deps build
+	@tools/run.sh $(BUILD)/isacd
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+replay: $(REPLAY_BIN)
+	@set -e; for t in $(FUZZ_NAMES); do \
+	  $(BUILD)/replay/$$t tests/fuzz/corpus/$$t tests/fuzz/regression/$$t; done
+
+system: build
+	ISACD_BIN=$(CURDIR)/$(BUILD)/isacd $(PYTHON) -m pytest -q -p no:cacheprovider tests/system $(PYTEST_ARGS)
+
+test: deps
+	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory unit replay system
+
+asan: deps
+	@$(MAKE) --no-print-directory FLAVOUR=asan build unit replay system
+
+fuzz: deps
+	@tools/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+bench: deps build
+	@tests/bench/run.sh $(BUILD)/isacd
+
+lint: deps
+	@tools/lint.sh
+
+format:
+	clang-format -i $$(find server tests/fuzz -name '*.[ch]')
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,167 @@
+/*
+ * api_internal.h - helpers the api/ files share; nobody else includes it.
+ */
+#ifndef ISACD_API_INTERNAL_H
+#define ISACD_API_INTERNAL_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "api/app.h"
+#include "db/db.h"
+#include "domain/password.h"
+#include "http/http_request.h"
+
+/** Who is calling, once api_dispatch has checked the bearer token. */
+struct principal {
+	char user_id[37];
+	char credential_id[37]; /* session id, or API token id */
+	bool staff;
+	bool token; /* a personal API token, not an interactive session */
+	bool can_write;
+};
+
+static inline struct app *
+api_app(struct http_req *r)
+{
+	return r->app;
+}
+
+static inline struct principal *
+api_principal(struct http_req *r)
+{
+	return r->auth;
+}
+
+typedef void (*api_result_fn)(struct http_req *r, PGresult *res);
+
+/**
+ * Run a statement for the request; fn runs with the result on success.  A
+ * failure (database down, busy, SQL error) is answered here, mapped by
+ * SQLSTATE in one place.
+ */
+void api_query(struct http_req *r, struct db_stmt *st,
+    const char *const *params, api_result_fn fn);
+/** Answer a failed query (503 for an unavailable database, ...). */
+void api_db_fail(struct http_req *r, const struct db_result *res);
+/** Answer with JSON text that came from the database. */
+void api_respond_text(struct http_req *r, int status, const char *json);
+/** Answer 400 with the errors array when it is not empty; true if answered. */
+bool api_reject_errors(struct http_req *r, json_t *errors);
+/** Path parameter that must be a UUID; answers 404 and returns NULL if not. */
+const char *api_uuid_param(struct http_req *r, const char *name);
+/**
+ * Read ?limit= (1..200, default 50) and ?cursor=; on bad input answers 400
+ * and returns -1.  cursor parts are NULL when there is no cursor.
+ */
+int api_list_params(struct http_req *r, int *limit, const char **cur_time,
+    const char **cur_id);
+/** Answer {items, next_cursor} from rows of (json text, cursor key). */
+void api_list_respond(struct http_req *r, PGresult *res, int limit);
+/** The client address as a parameter for inet columns (NULL if none). */
+const char *api_ip(struct http_req *r);
+/** Answer 429 with Retry-After. */
+void api_too_many(struct http_req *r, long seconds);
+/** A JSON value parsed from database text; aborts on invalid JSON. */
+json_t *api_json_from_db(const char *text);
+/** Answer 401 with a WWW-Authenticate challenge. */
+void api_unauthorized(struct http_req *r, const char *detail);
+
+/*
+ * Password work off the loop.  A job holds copies of everything the worker
+ * touches (never request memory: the request may be freed while the job
+ * runs); free_job wipes the secrets.
+ */
+struct api_pw_job {
+	struct http_req *r;
+	char *password; /* verified against `hash` */
+	size_t password_len;
+	char hash[PASSWORD_HASH_MAX];
+	bool rehash_if_needed; /* on a match, re-hash `password` if stale */
+	char *new_password; /* hashed into new_hash when set */
+	size_t new_password_len;
+	struct password_params params;
+	int verified; /* result: 1 match, 0 mismatch, -1 error */
+	bool have_new_hash;
+	char new_hash[PASSWORD_HASH_MAX];
+	void (*cont)(struct http_req *r, struct api_pw_job *j);
+	/* flow state carried to the continuation */
+	char user_id[37];
+	char email[256];
+	char totp_secret[40];
+	long long totp_last_step;
+	char totp_code[8];
+	char display_name[404];
+	bool has_display_name;
+};
+
+/** A zeroed job for request r (owned by the job machinery). */
+struct api_pw_job *api_pw_job_new(struct http_req *r);
+/**
+ * Queue the job; its cont runs on the loop when done.  A full queue answers
+ * 503 with Retry-After and frees the job; returns false then.
+ */
+bool api_pw_submit(struct http_req *r, struct api_pw_job *j);
+
+/* handlers, one file per resource */
+void api_health_healthz(struct http_req *r);
+void api_health_readyz(struct http_req *r);
+void api_health_metrics(struct http_req *r);
+void api_auth_login(struct http_req *r);
+void api_auth_logout(struct http_req *r);
+void api_me_get(struct http_req *r);
+void api_me_patch(struct http_req *r);
+void api_totp_enrol(struct http_req *r);
+void api_totp_confirm(struct http_req *r);
+void api_totp_delete(struct http_req *r);
+void api_tokens_list(struct http_req *r);
+void api_tokens_create(struct http_req *r);
+void api_tokens_delete(struct http_req *r);
+void api_orgs_create(struct http_req *r);
+void api_orgs_list(struct http_req *r);
+void api_orgs_get(struct http_req *r);
+
+/* body parsers: pure, exposed for the JSON fuzz target */
+struct login_input {
+	const char *email;
+	const char *password;
+	size_t password_len;
+	const char *totp;
+};
+/** Parse a login body; problems are appended to errors. */
+void api_auth_parse_login(json_t *body, struct login_input *in,
+    json_t *errors);
+
+struct me_patch_input {
+	const char *display_name;
+	const char *current;
+	size_t current_len;
+	const char *new_password;
+	size_t new_len;
+};
+void api_me_parse_patch(json_t *body, struct me_patch_input *in,
+    json_t *errors);
+
+struct token_input {
+	const char *name;
+	const char *scopes; /* "{read}" or "{read,write}" */
+	long long days;
+};
+void api_tokens_parse_create(json_t *body, long long max_days,
+    struct token_input *in, json_t *errors);
+
+struct org_input {
+	const char *name;
+	const char *sector;
+	char country[3];
+	bool has_country;
+};
+void api_orgs_parse_create(json_t *body, struct org_input *in,
+    json_t *errors);
+
+/** Parse {code}: a 6-digit string. */
+const char *api_totp_parse_code(json_t *body, json_t *errors);
+
+#endif

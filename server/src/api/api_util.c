@@ -1,0 +1,356 @@
+/*
+ * api_util.c - the plumbing every handler uses: queries bound to a request,
+ * SQLSTATE → HTTP status (in one place), lists with cursors, password jobs.
+ */
+#include "api/api_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "core/codec.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/work.h"
+
+struct api_query_ctx {
+	struct http_req *r;
+	api_result_fn fn;
+	const char *stmt;
+};
+
+static void api_query_done(struct db_result *res, void *arg);
+static const char *api_conflict_message(const char *constraint);
+static void api_pw_run(void *arg);
+static void api_pw_done(void *arg);
+static void api_pw_free(void *arg);
+
+void
+api_query(struct http_req *r, struct db_stmt *st, const char *const *params,
+    api_result_fn fn)
+{
+	struct api_query_ctx *ctx = arena_alloc(r->arena, sizeof(*ctx));
+	struct db_query *q;
+
+	ctx->r = r;
+	ctx->fn = fn;
+	ctx->stmt = st->name;
+	q = db_query(api_app(r)->db, st, params, api_query_done, ctx);
+	http_req_set_pending(r, q, db_query_abandon);
+}
+
+static void
+api_query_done(struct db_result *res, void *arg)
+{
+	struct api_query_ctx *ctx = arg;
+	struct http_req *r = ctx->r;
+
+	http_req_clear_pending(r);
+	if (res->status != DB_OK) {
+		if (res->status == DB_ERROR)
+			log_debug("request %s: %s failed: %s %s",
+			    r->request_id, ctx->stmt, res->sqlstate,
+			    res->message);
+		api_db_fail(r, res);
+		return;
+	}
+	ctx->fn(r, res->res);
+}
+
+void
+api_db_fail(struct http_req *r, const struct db_result *res)
+{
+	const char *st = res->sqlstate ? res->sqlstate : "";
+
+	switch (res->status) {
+	case DB_OK:
+		break;
+	case DB_UNAVAILABLE:
+	case DB_BUSY:
+	case DB_TIMEOUT:
+		http_req_add_header(r, "Retry-After", "1");
+		http_respond_problem(r, 503,
+		    res->status == DB_BUSY ? "the server is busy" :
+					     "the database is unavailable");
+		return;
+	case DB_ERROR:
+		if (strcmp(st, "23505") == 0) {
+			http_respond_problem(r, 409,
+			    api_conflict_message(res->constraint));
+			return;
+		}
+		if (strcmp(st, "23503") == 0) {
+			http_respond_problem(r, 422,
+			    "it refers to something that does not exist");
+			return;
+		}
+		if (strcmp(st, "23514") == 0 || strcmp(st, "23502") == 0 ||
+		    strncmp(st, "22", 2) == 0) {
+			http_respond_problem(r, 400, "a value is not valid");
+			return;
+		}
+		if (strcmp(st, "57014") == 0 || strcmp(st, "40001") == 0 ||
+		    strcmp(st, "40P01") == 0 || strcmp(st, "55P03") == 0) {
+			http_req_add_header(r, "Retry-After", "1");
+			http_respond_problem(r, 503,
+			    "the database is busy; try again");
+			return;
+		}
+		log_error("request %s: database error %s", r->request_id, st);
+		http_respond_problem(r, 500, "internal error");
+		return;
+	}
+	http_respond_problem(r, 500, "internal error");
+}
+
+/* The unique constraint that failed → what to tell the client. */
+static const char *
+api_conflict_message(const char *constraint)
+{
+	static const struct {
+		const char *constraint;
+		const char *message;
+	} known[] = {
+	    {"organisations_name_key",
+		"an organisation with this name already exists"},
+	    {"users_email_key", "an account with this e-mail address exists"},
+	};
+
+	for (size_t i = 0; constraint && i < sizeof(known) / sizeof(known[0]);
+	     i++)
+		if (strcmp(known[i].constraint, constraint) == 0)
+			return known[i].message;
+	return "it already exists";
+}
+
+void
+api_respond_text(struct http_req *r, int status, const char *json)
+{
+	http_respond(r, status, "application/json; charset=utf-8", json,
+	    strlen(json));
+}
+
+bool
+api_reject_errors(struct http_req *r, json_t *errors)
+{
+	if (json_array_size(errors) == 0) {
+		json_decref(errors);
+		return false;
+	}
+	http_respond_problem_errors(r, 400, "the request body is not valid",
+	    errors);
+	return true;
+}
+
+const char *
+api_uuid_param(struct http_req *r, const char *name)
+{
+	const char *v = http_req_param(r, name);
+	char *lower;
+
+	if (v == NULL || !codec_uuid_valid(v, strlen(v))) {
+		http_respond_problem(r, 404, "no such resource");
+		return NULL;
+	}
+	lower = arena_strdup(r->arena, v);
+	for (char *p = lower; *p; p++)
+		if (*p >= 'A' && *p <= 'F')
+			*p = (char)(*p - 'A' + 'a');
+	return lower;
+}
+
+int
+api_list_params(struct http_req *r, int *limit, const char **cur_time,
+    const char **cur_id)
+{
+	const char *v;
+	int rc;
+
+	*limit = 50;
+	*cur_time = NULL;
+	*cur_id = NULL;
+	rc = http_req_query(r, "limit", &v);
+	if (rc < 0)
+		goto bad_limit;
+	if (rc > 0) {
+		char *end;
+		long n;
+
+		if (v[0] < '0' || v[0] > '9' || strlen(v) > 4)
+			goto bad_limit;
+		n = strtol(v, &end, 10);
+		if (*end != '\0' || n < 1 || n > 200)
+			goto bad_limit;
+		*limit = (int)n;
+	}
+	rc = http_req_query(r, "cursor", &v);
+	if (rc < 0)
+		goto bad_cursor;
+	if (rc > 0) {
+		uint8_t buf[128];
+		long n = codec_base64url_decode(buf, sizeof(buf) - 1, v,
+		    strlen(v));
+		char *bar, *text;
+
+		if (n <= 0)
+			goto bad_cursor;
+		buf[n] = '\0';
+		text = arena_strndup(r->arena, (const char *)buf, (size_t)n);
+		bar = strchr(text, '|');
+		if (bar == NULL || !codec_uuid_valid(bar + 1, strlen(bar + 1)))
+			goto bad_cursor;
+		*bar = '\0';
+		for (const char *p = text; *p; p++)
+			if (!strchr("0123456789-:. +", *p))
+				goto bad_cursor;
+		if (bar == text)
+			goto bad_cursor;
+		*cur_time = text;
+		*cur_id = bar + 1;
+	}
+	return 0;
+bad_limit:
+	http_respond_problem(r, 400, "limit must be a whole number from 1 to 200");
+	return -1;
+bad_cursor:
+	http_respond_problem(r, 400, "the cursor is not valid");
+	return -1;
+}
+
+void
+api_list_respond(struct http_req *r, PGresult *res, int limit)
+{
+	json_t *items = json_array(), *body;
+	int n = PQntuples(res);
+
+	for (int i = 0; i < n && i < limit; i++)
+		json_array_append_new(items,
+		    api_json_from_db(PQgetvalue(res, i, 0)));
+	body = json_pack("{s:o}", "items", items);
+	if (n > limit) {
+		const char *key = PQgetvalue(res, limit - 1, 1);
+		size_t klen = strlen(key);
+		char *enc = arena_alloc(r->arena, klen * 2 + 8);
+
+		codec_base64url(enc, (const uint8_t *)key, klen);
+		json_object_set_new(body, "next_cursor", json_string(enc));
+	} else {
+		json_object_set_new(body, "next_cursor", json_null());
+	}
+	http_respond_json(r, 200, body);
+}
+
+const char *
+api_ip(struct http_req *r)
+{
+	return r->peer && r->peer[0] ? r->peer : NULL;
+}
+
+void
+api_too_many(struct http_req *r, long seconds)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld", seconds > 0 ? seconds : 1);
+	http_req_add_header(r, "Retry-After", buf);
+	http_respond_problem(r, 429,
+	    "too many failed attempts; try again later");
+}
+
+json_t *
+api_json_from_db(const char *text)
+{
+	json_error_t err;
+	json_t *j = json_loads(text, JSON_DECODE_ANY, &err);
+
+	if (j == NULL)
+		fatal("the database returned invalid JSON: %s", err.text);
+	return j;
+}
+
+void
+api_unauthorized(struct http_req *r, const char *detail)
+{
+	http_req_add_header(r, "WWW-Authenticate", "Bearer realm=\"isacd\"");
+	http_respond_problem(r, 401, detail);
+}
+
+/* ---- password jobs ----------------------------------------------------- */
+
+struct api_pw_job *
+api_pw_job_new(struct http_req *r)
+{
+	struct api_pw_job *j = xcalloc(1, sizeof(*j));
+
+	j->r = r;
+	j->params = api_app(r)->pw;
+	j->verified = -1;
+	return j;
+}
+
+bool
+api_pw_submit(struct http_req *r, struct api_pw_job *j)
+{
+	struct work *w = work_submit(api_app(r)->work, api_pw_run, api_pw_done,
+	    api_pw_free, j);
+
+	if (w == NULL) {
+		api_pw_free(j);
+		http_req_add_header(r, "Retry-After", "1");
+		http_respond_problem(r, 503,
+		    "too many logins at once; try again");
+		return false;
+	}
+	http_req_set_pending(r, w, work_abandon);
+	return true;
+}
+
+/* worker thread: touches only the job */
+static void
+api_pw_run(void *arg)
+{
+	struct api_pw_job *j = arg;
+
+	if (j->password != NULL) {
+		j->verified = password_verify(j->hash, j->password,
+		    j->password_len);
+		if (j->verified == 1 && j->rehash_if_needed &&
+		    password_needs_rehash(j->hash, &j->params))
+			j->have_new_hash = password_hash(j->password,
+			    j->password_len, &j->params, j->new_hash,
+			    sizeof(j->new_hash)) == 0;
+	}
+	if (j->new_password != NULL && (j->password == NULL ||
+					   j->verified == 1))
+		j->have_new_hash = password_hash(j->new_password,
+		    j->new_password_len, &j->params, j->new_hash,
+		    sizeof(j->new_hash)) == 0;
+}
+
+static void
+api_pw_done(void *arg)
+{
+	struct api_pw_job *j = arg;
+
+	http_req_clear_pending(j->r);
+	j->cont(j->r, j);
+}
+
+static void
+api_pw_free(void *arg)
+{
+	struct api_pw_job *j = arg;
+
+	if (j->password) {
+		OPENSSL_cleanse(j->password, j->password_len);
+		free(j->password);
+	}
+	if (j->new_password) {
+		OPENSSL_cleanse(j->new_password, j->new_password_len);
+		free(j->new_password);
+	}
+	OPENSSL_cleanse(j, sizeof(*j));
+	free(j);
+}

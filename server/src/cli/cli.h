@@ -1,0 +1,20 @@
+/*
+ * cli.h - the commands of the isacd binary.  Each returns the process exit
+ * status: 0 success, 1 failure (one clear line on stderr), 2 usage error.
+ */
+#ifndef ISACD_CLI_H
+#define ISACD_CLI_H
+
+int cli_serve(int argc, char **argv);
+int cli_migrate(int argc, char **argv);
+int cli_create_staff(int argc, char **argv);
+int cli_version(int argc, char **argv);
+int cli_routes(int argc, char **argv);
+
+/** Print "isacd CMD: unknown option 'X' (see isacd CMD --help)"; returns 2. */
+int cli_usage_error(const char *cmd, const char *what, const char *arg);
+/** Load the configuration or print why not; 0 on success. */
+struct config;
+int cli_load_config(struct config *cfg);
+
+#endif

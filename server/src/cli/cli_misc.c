@@ -1,0 +1,83 @@
+/*
+ * cli_misc.c - version, routes, and what every command shares.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/app.h"
+#include "cli/cli.h"
+#include "core/config.h"
+#include "core/embedded.h"
+#include "db/migrate.h"
+#include "http/http_parser.h"
+
+int
+cli_usage_error(const char *cmd, const char *what, const char *arg)
+{
+	fprintf(stderr, "isacd %s: %s '%s' (see isacd %s --help)\n", cmd, what,
+	    arg, cmd);
+	return 2;
+}
+
+static const char *
+cli_getenv(const char *name)
+{
+	return getenv(name);
+}
+
+int
+cli_load_config(struct config *cfg)
+{
+	char err[512];
+
+	if (config_load(cfg, cli_getenv, err, sizeof(err)) != 0) {
+		fprintf(stderr, "isacd: configuration: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cli_version(int argc, char **argv)
+{
+	struct migration_set set;
+	char err[256];
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			puts("usage: isacd version\n\nPrints the isacd version "
+			     "and the schema version it needs.");
+			return 0;
+		}
+		return cli_usage_error("version", "unknown option", argv[i]);
+	}
+	if (migrate_load_embedded(&set, err, sizeof(err)) != 0) {
+		fprintf(stderr, "isacd: %s\n", err);
+		return 1;
+	}
+	printf("isacd %s (schema %d)\n", ISACD_VERSION, migrate_latest(&set));
+	migrate_set_free(&set);
+	return 0;
+}
+
+int
+cli_routes(int argc, char **argv)
+{
+	const struct http_route *routes;
+	size_t n;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			puts("usage: isacd routes\n\nPrints one line per route: "
+			     "METHOD PATTERN.");
+			return 0;
+		}
+		return cli_usage_error("routes", "unknown option", argv[i]);
+	}
+	routes = api_routes(&n);
+	for (size_t i = 0; i < n; i++)
+		printf("%s %s\n", http_method_name(routes[i].method),
+		    routes[i].pattern);
+	return 0;
+}

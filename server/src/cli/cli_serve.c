@@ -1,0 +1,315 @@
+/*
+ * cli_serve.c - `isacd serve`: wires the layers together and runs the loop.
+ *
+ * Start-up may block (it runs before the loop): configuration, a schema
+ * check over a short-lived connection, the dummy password hash, TLS.  A
+ * database that is unreachable at start-up is not fatal: the pool keeps
+ * trying and /readyz says 503 until it answers.  A schema that is behind is
+ * fatal, with the command that fixes it.
+ *
+ * SIGTERM/SIGINT: stop accepting, close idle connections, let busy ones
+ * finish their response (ISACD_SHUTDOWN_TIMEOUT_S at most), exit 0.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/rand.h>
+
+#include "api/app.h"
+#include "cli/cli.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/metrics.h"
+#include "core/secret.h"
+#include "core/work.h"
+#include "db/db.h"
+#include "db/migrate.h"
+#include "http/http_server.h"
+#include "net/conn.h"
+#include "net/net.h"
+#include "net/tls.h"
+
+extern char **environ;
+
+struct serve {
+	struct app app;
+	struct event_base *base;
+	struct http_server *http;
+	struct event *sigterm;
+	struct event *sigint;
+	struct event *deadline;
+	bool stopping;
+};
+
+static int serve_check_schema(const struct config *cfg, int need);
+static void serve_signal_cb(evutil_socket_t sig, short what, void *arg);
+static void serve_drain_one(struct conn *c, void *arg);
+static void serve_empty_cb(void *arg);
+static void serve_deadline_cb(evutil_socket_t fd, short what, void *arg);
+static void serve_warn_unknown_env(void);
+
+static const char serve_usage[] =
+    "usage: isacd serve\n"
+    "\n"
+    "Serves the REST API and WebSocket on ISACD_LISTEN.  Settings come from\n"
+    "the environment:\n\n";
+
+int
+cli_serve(int argc, char **argv)
+{
+	struct serve s;
+	struct config cfg;
+	struct migration_set set;
+	struct net_options no;
+	struct http_server_options ho;
+	const struct http_route *routes;
+	const char **names, **methods;
+	SSL_CTX *tls = NULL;
+	size_t nroutes;
+	char err[512], dummy[32];
+	enum log_level lvl;
+	int rc = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			fputs(serve_usage, stdout);
+			config_print_markdown(stdout);
+			return 0;
+		}
+		return cli_usage_error("serve", "unknown option", argv[i]);
+	}
+	if (cli_load_config(&cfg) != 0)
+		return 2;
+	log_level_parse(cfg.log_level, &lvl);
+	log_set_level(lvl);
+	serve_warn_unknown_env();
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&s, 0, sizeof(s));
+	if (migrate_load_embedded(&set, err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		config_free(&cfg);
+		return 1;
+	}
+	s.app.schema_version = migrate_latest(&set);
+	migrate_set_free(&set);
+	if (serve_check_schema(&cfg, s.app.schema_version) != 0) {
+		config_free(&cfg);
+		return 1;
+	}
+
+	s.app.cfg = &cfg;
+	s.app.pw.t = (uint32_t)cfg.argon2_t;
+	s.app.pw.m_kib = (uint32_t)cfg.argon2_m_kib;
+	s.app.pw.p = (uint32_t)cfg.argon2_p;
+	secret_random((uint8_t *)dummy, sizeof(dummy));
+	if (password_hash(dummy, sizeof(dummy), &s.app.pw, s.app.dummy_hash,
+		sizeof(s.app.dummy_hash)) != 0) {
+		log_error("argon2id does not work with these parameters");
+		config_free(&cfg);
+		return 1;
+	}
+	if (cfg.tls_cert[0]) {
+		tls = tls_ctx_new(cfg.tls_cert, cfg.tls_key, err, sizeof(err));
+		if (tls == NULL) {
+			log_error("%s", err);
+			config_free(&cfg);
+			return 1;
+		}
+	}
+
+	s.base = event_base_new();
+	if (s.base == NULL)
+		fatal("event_base_new failed");
+	s.app.base = s.base;
+	s.app.started_us = clock_mono_us();
+	s.app.db = db_pool_new(s.base, &(struct db_pool_options){
+	    .conninfo = cfg.database_url,
+	    .size = (int)cfg.db_pool,
+	    .queue_max = (int)cfg.db_queue,
+	    .queue_timeout_ms = (int)cfg.db_queue_timeout_ms,
+	    .statement_timeout_ms = (int)cfg.db_statement_timeout_ms,
+	    .connect_timeout_s = (int)cfg.db_connect_timeout_s,
+	});
+	s.app.work = work_pool_new(s.base, (int)cfg.hash_workers,
+	    (int)cfg.hash_queue);
+	routes = api_routes(&nroutes);
+	names = xcalloc(nroutes, sizeof(char *));
+	methods = xcalloc(nroutes, sizeof(char *));
+	for (size_t i = 0; i < nroutes; i++) {
+		names[i] = routes[i].pattern;
+		methods[i] = http_method_name(routes[i].method);
+	}
+	s.app.metrics = metrics_new(nroutes, names, methods);
+
+	memset(&ho, 0, sizeof(ho));
+	ho.routes = routes;
+	ho.nroutes = nroutes;
+	ho.max_header = (size_t)cfg.max_header;
+	ho.max_body = (size_t)cfg.max_body;
+	ho.header_timeout_s = (int)cfg.header_timeout_s;
+	ho.body_timeout_s = (int)cfg.body_timeout_s;
+	ho.idle_timeout_s = (int)cfg.idle_timeout_s;
+	ho.tls = tls != NULL;
+	ho.metrics = s.app.metrics;
+	ho.dispatch = api_dispatch;
+	ho.app = &s.app;
+	s.http = http_server_new(&ho);
+
+	memset(&no, 0, sizeof(no));
+	no.listen = cfg.listen;
+	no.tls = tls;
+	no.max_conns = (size_t)cfg.max_conns;
+	no.write_timeout_s = (int)cfg.write_timeout_s;
+	no.on_accept = http_server_accept;
+	no.arg = s.http;
+	s.app.net = net_new(s.base, &no, err, sizeof(err));
+	if (s.app.net == NULL) {
+		log_error("%s", err);
+		goto out;
+	}
+	net_on_empty(s.app.net, serve_empty_cb, &s);
+
+	s.sigterm = evsignal_new(s.base, SIGTERM, serve_signal_cb, &s);
+	s.sigint = evsignal_new(s.base, SIGINT, serve_signal_cb, &s);
+	s.deadline = evtimer_new(s.base, serve_deadline_cb, &s);
+	if (!s.sigterm || !s.sigint || !s.deadline)
+		fatal("event_new failed");
+	evsignal_add(s.sigterm, NULL);
+	evsignal_add(s.sigint, NULL);
+
+	log_info("isacd %s listening on %s://%s (schema %d, db pool %ld, "
+		 "hash workers %ld)",
+	    ISACD_VERSION, tls ? "https" : "http", cfg.listen,
+	    s.app.schema_version, cfg.db_pool, cfg.hash_workers);
+	event_base_dispatch(s.base);
+	log_info("isacd stopped");
+	rc = 0;
+out:
+	net_free(s.app.net);
+	if (s.sigterm)
+		event_free(s.sigterm);
+	if (s.sigint)
+		event_free(s.sigint);
+	if (s.deadline)
+		event_free(s.deadline);
+	http_server_free(s.http);
+	db_pool_free(s.app.db);
+	work_pool_free(s.app.work);
+	metrics_free(s.app.metrics);
+	free(names);
+	free(methods);
+	event_base_free(s.base);
+	if (tls)
+		SSL_CTX_free(tls);
+	config_free(&cfg);
+	return rc;
+}
+
+/* Refuse to serve a schema that is behind; tolerate a database that is down. */
+static int
+serve_check_schema(const struct config *cfg, int need)
+{
+	struct migration_set set;
+	char err[512];
+	PGconn *pg;
+	int pending = 0, rc = 0;
+
+	pg = migrate_connect(cfg->database_url,
+	    (int)cfg->db_statement_timeout_ms, err, sizeof(err));
+	if (pg == NULL) {
+		log_warn("%s; starting anyway, /readyz answers 503 until the "
+			 "database is reachable",
+		    err);
+		return 0;
+	}
+	if (migrate_load_embedded(&set, err, sizeof(err)) != 0 ||
+	    migrate_check(pg, &set, &pending, err, sizeof(err)) != 0) {
+		log_error("schema check: %s", err);
+		rc = -1;
+	} else if (pending > 0) {
+		log_error("the database schema is behind: %d of %zu migrations "
+			  "are not applied (isacd needs schema %d); run "
+			  "`isacd migrate` first",
+		    pending, set.n, need);
+		rc = -1;
+	}
+	migrate_set_free(&set);
+	PQfinish(pg);
+	return rc;
+}
+
+static void
+serve_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct serve *s = arg;
+	struct timeval tv = {s->app.cfg->shutdown_timeout_s, 0};
+
+	(void)what;
+	if (s->stopping) {
+		log_warn("second signal: stopping now");
+		event_base_loopbreak(s->base);
+		return;
+	}
+	s->stopping = true;
+	log_info("%s: draining %zu connections (at most %ld s)",
+	    sig == SIGTERM ? "SIGTERM" : "SIGINT", net_count(s->app.net),
+	    s->app.cfg->shutdown_timeout_s);
+	net_stop_accepting(s->app.net);
+	evtimer_add(s->deadline, &tv);
+	net_foreach(s->app.net, serve_drain_one, s);
+	if (net_count(s->app.net) == 0)
+		event_base_loopbreak(s->base);
+}
+
+static void
+serve_drain_one(struct conn *c, void *arg)
+{
+	struct serve *s = arg;
+
+	http_server_drain(s->http, c);
+}
+
+static void
+serve_empty_cb(void *arg)
+{
+	struct serve *s = arg;
+
+	if (s->stopping)
+		event_base_loopbreak(s->base);
+}
+
+static void
+serve_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct serve *s = arg;
+
+	(void)fd;
+	(void)what;
+	log_warn("shutdown deadline passed with %zu connections open",
+	    net_count(s->app.net));
+	event_base_loopbreak(s->base);
+}
+
+/* A misspelt ISACD_ variable would silently fall back to its default. */
+static void
+serve_warn_unknown_env(void)
+{
+	for (char **e = environ; *e; e++) {
+		char name[128];
+		size_t n = strcspn(*e, "=");
+
+		if (strncmp(*e, "ISACD_", 6) != 0 || n >= sizeof(name))
+			continue;
+		memcpy(name, *e, n);
+		name[n] = '\0';
+		if (!config_is_known(name) && strcmp(name, "ISACD_BIN") != 0)
+			log_warn("unknown setting %s is ignored", name);
+	}
+}

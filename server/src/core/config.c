@@ -1,0 +1,256 @@
+/*
+ * config.c - the settings table and its parser.
+ *
+ * Each row names an ISACD_* variable, its type, where it lands in struct
+ * config, its default, its bounds and a line of help.  Numbers must be plain
+ * decimal integers inside the bounds; anything else is refused with a message
+ * that names the variable, so a typo never starts a server with surprising
+ * limits.
+ */
+#include "core/config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/mem.h"
+
+enum config_type { CFG_STR, CFG_LONG };
+
+struct config_def {
+	const char *name;
+	enum config_type type;
+	size_t offset;
+	const char *def;
+	long min;
+	long max;
+	int (*check)(const char *value, char *err, size_t errlen);
+	const char *help;
+};
+
+static int config_check_listen(const char *v, char *err, size_t errlen);
+static int config_check_level(const char *v, char *err, size_t errlen);
+static int config_parse_long(const char *s, long *out);
+
+#define OFF(f) offsetof(struct config, f)
+
+static const struct config_def config_defs[] = {
+    {"ISACD_LISTEN", CFG_STR, OFF(listen), "127.0.0.1:8080", 0, 0,
+	config_check_listen, "Address and port to serve HTTP (and WebSocket) on; `[::1]:8080` for IPv6."},
+    {"ISACD_DATABASE_URL", CFG_STR, OFF(database_url), "dbname=isacd", 0, 0,
+	NULL, "PostgreSQL connection: a libpq URI (`postgresql://...`) or conninfo string. Use a host address or socket path, not a name that needs DNS, so that connecting never blocks."},
+    {"ISACD_TLS_CERT", CFG_STR, OFF(tls_cert), "", 0, 0, NULL,
+	"PEM certificate chain; TLS (1.2 and 1.3, Mozilla intermediate) is on when this and `ISACD_TLS_KEY` are set."},
+    {"ISACD_TLS_KEY", CFG_STR, OFF(tls_key), "", 0, 0, NULL,
+	"PEM private key for `ISACD_TLS_CERT`."},
+    {"ISACD_LOG_LEVEL", CFG_STR, OFF(log_level), "info", 0, 0,
+	config_check_level, "`debug`, `info` (one line per request), `warn` or `error`."},
+    {"ISACD_MAX_BODY", CFG_LONG, OFF(max_body), "1048576", 1, 64L << 20, NULL,
+	"Largest request body in bytes; larger ones get 413."},
+    {"ISACD_MAX_HEADER", CFG_LONG, OFF(max_header), "16384", 1024, 1L << 20,
+	NULL, "Largest request head (request line and headers) in bytes; larger ones get 431 (a request line over half of it gets 414)."},
+    {"ISACD_MAX_CONNS", CFG_LONG, OFF(max_conns), "10000", 1, 1000000, NULL,
+	"Most client connections at once; past it new ones are closed at accept, the others are not disturbed."},
+    {"ISACD_HEADER_TIMEOUT_S", CFG_LONG, OFF(header_timeout_s), "10", 1, 3600,
+	NULL, "Deadline for a whole request head from its first byte (a deadline, not an idle timer); then 408 and close."},
+    {"ISACD_BODY_TIMEOUT_S", CFG_LONG, OFF(body_timeout_s), "30", 1, 3600, NULL,
+	"Deadline for a whole request body once its head is in; then 408 and close."},
+    {"ISACD_IDLE_TIMEOUT_S", CFG_LONG, OFF(idle_timeout_s), "60", 1, 86400,
+	NULL, "An idle keep-alive connection is closed after this many seconds."},
+    {"ISACD_WRITE_TIMEOUT_S", CFG_LONG, OFF(write_timeout_s), "30", 1, 3600,
+	NULL, "A client that reads nothing of a pending response for this long is disconnected."},
+    {"ISACD_SHUTDOWN_TIMEOUT_S", CFG_LONG, OFF(shutdown_timeout_s), "10", 0,
+	3600, NULL, "On SIGTERM/SIGINT, how long in-flight requests may finish before exit."},
+    {"ISACD_DB_POOL", CFG_LONG, OFF(db_pool), "8", 1, 256, NULL,
+	"PostgreSQL connections of the pool."},
+    {"ISACD_DB_QUEUE", CFG_LONG, OFF(db_queue), "1024", 1, 1000000, NULL,
+	"Queries that may wait for a free connection; past it requests get 503."},
+    {"ISACD_DB_QUEUE_TIMEOUT_MS", CFG_LONG, OFF(db_queue_timeout_ms), "5000",
+	10, 600000, NULL, "How long a query may wait for a free connection before its request gets 503."},
+    {"ISACD_DB_STATEMENT_TIMEOUT_MS", CFG_LONG, OFF(db_statement_timeout_ms),
+	"5000", 10, 3600000, NULL, "Server-side `statement_timeout` of every pool connection."},
+    {"ISACD_DB_CONNECT_TIMEOUT_S", CFG_LONG, OFF(db_connect_timeout_s), "5", 1,
+	600, NULL, "Deadline of one connection attempt; failed attempts retry with backoff up to 5 s."},
+    {"ISACD_HASH_WORKERS", CFG_LONG, OFF(hash_workers), "2", 1, 64, NULL,
+	"Threads that run argon2id off the event loop."},
+    {"ISACD_HASH_QUEUE", CFG_LONG, OFF(hash_queue), "64", 1, 100000, NULL,
+	"Password hashes that may wait for a worker; past it logins get 503 with Retry-After."},
+    {"ISACD_ARGON2_M_KIB", CFG_LONG, OFF(argon2_m_kib), "47104", 19456,
+	4L << 20, NULL, "argon2id memory per hash in KiB (OWASP floor 19456 with t=2, 47104 with t=1)."},
+    {"ISACD_ARGON2_T", CFG_LONG, OFF(argon2_t), "2", 1, 100, NULL,
+	"argon2id passes. Hashes made with other parameters are upgraded at the next login."},
+    {"ISACD_ARGON2_P", CFG_LONG, OFF(argon2_p), "1", 1, 16, NULL,
+	"argon2id lanes (parallelism)."},
+    {"ISACD_SESSION_IDLE_S", CFG_LONG, OFF(session_idle_s), "1800", 1, 86400,
+	NULL, "A session unused this long stops working (ASVS L2: 30 min)."},
+    {"ISACD_SESSION_MAX_S", CFG_LONG, OFF(session_max_s), "43200", 1,
+	2592000, NULL, "A session's absolute lifetime (ASVS L2: 12 h)."},
+    {"ISACD_LOGIN_WINDOW_S", CFG_LONG, OFF(login_window_s), "900", 1, 86400,
+	NULL, "Window over which failed logins are counted, and the first lockout's length; repeated lockouts double it (up to 24 h)."},
+    {"ISACD_LOGIN_MAX_ACCOUNT", CFG_LONG, OFF(login_max_account), "5", 1, 1000,
+	NULL, "Failed logins for one account within the window before 429."},
+    {"ISACD_LOGIN_MAX_IP", CFG_LONG, OFF(login_max_ip), "20", 1, 100000, NULL,
+	"Failed logins from one IP address within the window before 429."},
+    {"ISACD_TOKEN_MAX_DAYS", CFG_LONG, OFF(token_max_days), "365", 1, 3650,
+	NULL, "Longest lifetime of a personal API token, in days."},
+};
+
+#define CONFIG_NDEFS (sizeof(config_defs) / sizeof(config_defs[0]))
+
+int
+config_load(struct config *c, config_getenv_fn get, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < CONFIG_NDEFS; i++) {
+		const struct config_def *d = &config_defs[i];
+		const char *v = get ? get(d->name) : NULL;
+		char *field = (char *)c + d->offset;
+
+		if (v == NULL)
+			v = d->def;
+		if (d->check && d->check(v, err, errlen) != 0) {
+			char why[256];
+
+			snprintf(why, sizeof(why), "%s", err);
+			snprintf(err, errlen, "%s: %s", d->name, why);
+			goto fail;
+		}
+		if (d->type == CFG_STR) {
+			*(char **)(void *)field = xstrdup(v);
+		} else {
+			long n;
+
+			if (config_parse_long(v, &n) != 0 || n < d->min ||
+			    n > d->max) {
+				snprintf(err, errlen,
+				    "%s: expected a whole number from %ld to "
+				    "%ld, got '%.64s'",
+				    d->name, d->min, d->max, v);
+				goto fail;
+			}
+			*(long *)(void *)field = n;
+		}
+	}
+	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
+		snprintf(err, errlen,
+		    "ISACD_TLS_CERT and ISACD_TLS_KEY: set both or neither");
+		goto fail;
+	}
+	if (c->session_idle_s > c->session_max_s) {
+		snprintf(err, errlen, "ISACD_SESSION_IDLE_S: must not exceed "
+				      "ISACD_SESSION_MAX_S");
+		goto fail;
+	}
+	return 0;
+fail:
+	config_free(c);
+	return -1;
+}
+
+void
+config_free(struct config *c)
+{
+	for (size_t i = 0; i < CONFIG_NDEFS; i++) {
+		if (config_defs[i].type == CFG_STR) {
+			char **p = (char **)(void *)((char *)c +
+			    config_defs[i].offset);
+
+			free(*p);
+			*p = NULL;
+		}
+	}
+}
+
+void
+config_print_markdown(FILE *f)
+{
+	fputs("| variable | default | meaning |\n|---|---|---|\n", f);
+	for (size_t i = 0; i < CONFIG_NDEFS; i++) {
+		const struct config_def *d = &config_defs[i];
+
+		fprintf(f, "| `%s` | %s%s%s | %s |\n", d->name,
+		    d->def[0] ? "`" : "", d->def[0] ? d->def : "(unset)",
+		    d->def[0] ? "`" : "", d->help);
+	}
+}
+
+int
+config_is_known(const char *name)
+{
+	for (size_t i = 0; i < CONFIG_NDEFS; i++)
+		if (strcmp(config_defs[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+int
+config_split_listen(const char *listen, char *host, size_t hostcap, int *port)
+{
+	const char *colon, *hs = listen, *he;
+	long p;
+
+	if (listen[0] == '[') {
+		he = strchr(listen, ']');
+		if (he == NULL || he[1] != ':')
+			return -1;
+		hs = listen + 1;
+		colon = he + 1;
+	} else {
+		colon = strrchr(listen, ':');
+		if (colon == NULL || memchr(listen, ':', (size_t)(colon - listen)))
+			return -1;
+		he = colon;
+	}
+	if (he == hs || (size_t)(he - hs) >= hostcap)
+		return -1;
+	if (config_parse_long(colon + 1, &p) != 0 || p < 0 || p > 65535)
+		return -1;
+	memcpy(host, hs, (size_t)(he - hs));
+	host[he - hs] = '\0';
+	*port = (int)p;
+	return 0;
+}
+
+static int
+config_check_listen(const char *v, char *err, size_t errlen)
+{
+	char host[256];
+	int port;
+
+	if (config_split_listen(v, host, sizeof(host), &port) != 0) {
+		snprintf(err, errlen,
+		    "expected host:port or [ipv6]:port, got '%.64s'", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+config_check_level(const char *v, char *err, size_t errlen)
+{
+	enum log_level l;
+
+	if (log_level_parse(v, &l) != 0) {
+		snprintf(err, errlen,
+		    "expected debug, info, warn or error, got '%.32s'", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+config_parse_long(const char *s, long *out)
+{
+	char *end;
+	long n;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*out = n;
+	return 0;
+}

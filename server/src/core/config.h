@@ -1,0 +1,70 @@
+/*
+ * config.h - every setting of isacd, from the environment, parsed once.
+ *
+ * One declarative table (name, type, default, bounds, help) is the single
+ * source: config_load() fills an immutable struct from it, `isacd serve
+ * --help` prints it, and a test checks the README's table against it
+ * (Redis static_configs[], Kore config_directives[]).
+ */
+#ifndef ISACD_CORE_CONFIG_H
+#define ISACD_CORE_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct config {
+	char *listen;       /* host:port */
+	char *database_url; /* libpq URI or conninfo */
+	char *tls_cert;     /* PEM paths; TLS is on when both are set */
+	char *tls_key;
+	char *log_level;
+	long max_body;
+	long max_header;
+	long max_conns;
+	long header_timeout_s;
+	long body_timeout_s;
+	long idle_timeout_s;
+	long write_timeout_s;
+	long shutdown_timeout_s;
+	long db_pool;
+	long db_queue;
+	long db_queue_timeout_ms;
+	long db_statement_timeout_ms;
+	long db_connect_timeout_s;
+	long hash_workers;
+	long hash_queue;
+	long argon2_m_kib;
+	long argon2_t;
+	long argon2_p;
+	long session_idle_s;
+	long session_max_s;
+	long login_window_s;
+	long login_max_account;
+	long login_max_ip;
+	long token_max_days;
+};
+
+/** Source of variable values; getenv in production, a table in tests. */
+typedef const char *(*config_getenv_fn)(const char *name);
+
+/**
+ * Fill c from the table's defaults overridden by get(name).  On a bad value
+ * writes one line naming the variable into err and returns -1; c then holds
+ * nothing to free.  On success the caller frees c with config_free().
+ */
+int config_load(struct config *c, config_getenv_fn get, char *err,
+    size_t errlen);
+/** Free the strings of a loaded config. */
+void config_free(struct config *c);
+/** Print the table as Markdown (name, default, meaning). */
+void config_print_markdown(FILE *f);
+/** True when name is a setting of the table. */
+int config_is_known(const char *name);
+/**
+ * Split "host:port" or "[v6]:port" into host (NUL-terminated, hostcap bytes)
+ * and port; 0 on success, -1 on a malformed address.
+ */
+int config_split_listen(const char *listen, char *host, size_t hostcap,
+    int *port);
+
+#endif

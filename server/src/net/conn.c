@@ -1,0 +1,250 @@
+/*
+ * conn.c - connection lifetime over a bufferevent.
+ *
+ * Callbacks are deferred (BEV_OPT_DEFER_CALLBACKS) so that none of them runs
+ * in the middle of our own call into libevent.  A closed connection keeps its
+ * memory until the reaper runs, so a callback chain that closed it can still
+ * read c->closing safely on its way out.
+ */
+#include "net/net_internal.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <netinet/tcp.h>
+
+#include "core/mem.h"
+
+#define CONN_LINGER_MS    2000
+#define CONN_LINGER_BYTES (4u << 20)
+
+static void conn_read_cb(struct bufferevent *bev, void *arg);
+static void conn_write_cb(struct bufferevent *bev, void *arg);
+static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
+static void conn_timer_cb(evutil_socket_t fd, short what, void *arg);
+static void conn_linger_start(struct conn *c);
+
+static size_t conn_lingered;
+
+struct conn *
+conn_new(struct net *n, int fd, const struct sockaddr *sa)
+{
+	struct conn *c = xcalloc(1, sizeof(*c));
+	struct timeval wto = {n->write_timeout_s, 0};
+	int one = 1;
+
+	c->net = n;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    c->peer, sizeof(c->peer));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr, c->peer,
+		    sizeof(c->peer));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (n->tls) {
+		SSL *ssl = SSL_new(n->tls);
+
+		if (ssl == NULL) {
+			close(fd);
+			free(c);
+			return NULL;
+		}
+		c->bev = bufferevent_openssl_socket_new(n->base, fd, ssl,
+		    BUFFEREVENT_SSL_ACCEPTING,
+		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+		c->tls = true;
+	} else {
+		c->bev = bufferevent_socket_new(n->base, fd,
+		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	}
+	if (c->bev == NULL) {
+		close(fd);
+		free(c);
+		return NULL;
+	}
+	c->timer = evtimer_new(n->base, conn_timer_cb, c);
+	if (c->timer == NULL)
+		fatal("evtimer_new failed");
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
+	    c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	bufferevent_set_timeouts(c->bev, NULL, &wto);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	TAILQ_INSERT_TAIL(&n->open, c, link);
+	n->count++;
+	return c;
+}
+
+void
+conn_set_proto(struct conn *c, const struct conn_proto *p, void *data)
+{
+	c->proto = p;
+	c->proto_data = data;
+}
+
+void
+conn_set_deadline(struct conn *c, int64_t ms)
+{
+	struct timeval tv;
+
+	if (c->closing)
+		return;
+	if (ms <= 0) {
+		evtimer_del(c->timer);
+		return;
+	}
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
+}
+
+struct evbuffer *
+conn_input(struct conn *c)
+{
+	return bufferevent_get_input(c->bev);
+}
+
+struct evbuffer *
+conn_output(struct conn *c)
+{
+	return bufferevent_get_output(c->bev);
+}
+
+void
+conn_close(struct conn *c)
+{
+	struct net *n = c->net;
+
+	if (c->closing)
+		return;
+	c->closing = true;
+	if (c->proto && c->proto->on_close)
+		c->proto->on_close(c);
+	c->proto = NULL;
+	c->proto_data = NULL;
+	if (c->lingering)
+		conn_lingered--;
+	evtimer_del(c->timer);
+	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	TAILQ_REMOVE(&n->open, c, link);
+	TAILQ_INSERT_TAIL(&n->dead, c, link);
+	n->count--;
+	event_active(n->reaper, EV_TIMEOUT, 0);
+	if (n->count == 0 && n->on_empty)
+		n->on_empty(n->on_empty_arg);
+}
+
+void
+conn_close_after_write(struct conn *c)
+{
+	if (c->closing || c->close_when_drained)
+		return;
+	c->close_when_drained = true;
+	bufferevent_disable(c->bev, EV_READ);
+	if (evbuffer_get_length(conn_output(c)) == 0)
+		conn_linger_start(c);
+}
+
+void
+conn_free(struct conn *c)
+{
+	event_free(c->timer);
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (c->lingering) {
+		struct evbuffer *in = conn_input(c);
+
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	if (c->proto && c->proto->on_read && !c->close_when_drained)
+		c->proto->on_read(c);
+}
+
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (c->close_when_drained) {
+		if (!c->lingering)
+			conn_linger_start(c);
+		return;
+	}
+	if (c->proto && c->proto->on_drained)
+		c->proto->on_drained(c);
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	(void)what;
+	/* EOF, error or write timeout: nothing more can be exchanged */
+	conn_close(c);
+}
+
+static void
+conn_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->lingering || c->close_when_drained) {
+		conn_close(c);
+		return;
+	}
+	if (c->proto && c->proto->on_deadline)
+		c->proto->on_deadline(c);
+	else
+		conn_close(c);
+}
+
+/*
+ * Lingering close (as nginx does): closing a socket whose receive queue holds
+ * unread bytes sends a RST, which can destroy the response before the client
+ * reads it (a 413 sent while the body is still arriving).  Half-close instead
+ * and discard what comes, for a bounded time, while not too many connections
+ * do the same.  TLS connections simply close.
+ */
+static void
+conn_linger_start(struct conn *c)
+{
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+
+	if (c->tls || fd < 0 || conn_lingered > 1024) {
+		conn_close(c);
+		return;
+	}
+	c->lingering = true;
+	conn_lingered++;
+	shutdown(fd, SHUT_WR);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, CONN_LINGER_BYTES);
+	bufferevent_enable(c->bev, EV_READ);
+	evtimer_del(c->timer);
+	{
+		struct timeval tv = {CONN_LINGER_MS / 1000,
+		    (CONN_LINGER_MS % 1000) * 1000};
+
+		evtimer_add(c->timer, &tv);
+	}
+}

@@ -1,0 +1,67 @@
+/*
+ * conn.h - one client connection, plain or TLS, with a swappable protocol.
+ *
+ * A connection owns its bufferevent and one timer.  The protocol on top (HTTP
+ * now, WebSocket after an upgrade) is a handler table plus a state pointer,
+ * swapped with conn_set_proto(), so an upgrade is a callback swap on the same
+ * bufferevent, TLS or not (Kore net_recv_reset, OpenBSD httpd bev->readcb).
+ *
+ * Lifetime: conn_close() runs the protocol's on_close at once, silences the
+ * bufferevent and queues the struct for the reaper, which frees it from the
+ * loop outside any of its callbacks (Redis freeClientAsync).
+ */
+#ifndef ISACD_NET_CONN_H
+#define ISACD_NET_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+struct conn;
+struct net;
+
+struct conn_proto {
+	/** Bytes arrived in conn_input(). */
+	void (*on_read)(struct conn *c);
+	/** The output buffer drained completely. */
+	void (*on_drained)(struct conn *c);
+	/** The deadline set with conn_set_deadline() passed. */
+	void (*on_deadline)(struct conn *c);
+	/** The connection is closing: release the protocol state. */
+	void (*on_close)(struct conn *c);
+};
+
+struct conn {
+	struct net *net;
+	struct bufferevent *bev;
+	struct event *timer;
+	const struct conn_proto *proto;
+	void *proto_data;
+	char peer[48]; /* client IP address, text */
+	bool tls;
+	bool closing;
+	bool close_when_drained;
+	bool lingering;
+	TAILQ_ENTRY(conn) link;
+};
+
+/** Install a protocol; takes effect for the next event. */
+void conn_set_proto(struct conn *c, const struct conn_proto *p, void *data);
+/** Arm the connection's single timer `ms` from now; ms <= 0 disarms it. */
+void conn_set_deadline(struct conn *c, int64_t ms);
+/** Close now: on_close runs before this returns, the struct is freed later. */
+void conn_close(struct conn *c);
+/**
+ * Close once the output buffer has been written; reading stops at once.  A
+ * plain-TCP connection then half-closes and discards input for a short time
+ * so that the client reads the response instead of a reset.
+ */
+void conn_close_after_write(struct conn *c);
+/** The input and output buffers. */
+struct evbuffer *conn_input(struct conn *c);
+struct evbuffer *conn_output(struct conn *c);
+
+#endif

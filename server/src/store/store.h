@@ -1,0 +1,54 @@
+/*
+ * store.h - the SQL of isacd, one statement per request step.
+ *
+ * Every statement is parameterised and prepared per connection by db/.  The
+ * comment above each names its parameters ($n) and result columns; api/
+ * files call them through the pool and never build SQL.  Statements that
+ * change several tables do it in one round trip with data-modifying CTEs, so
+ * a change and its audit entry commit together or not at all.
+ */
+#ifndef ISACD_STORE_H
+#define ISACD_STORE_H
+
+#include "db/db.h"
+
+/* readiness: → (max applied version) */
+extern struct db_stmt store_schema_version;
+
+/* sessions and tokens: who is calling */
+extern struct db_stmt store_auth_session;
+extern struct db_stmt store_auth_token;
+
+/* login, logout */
+extern struct db_stmt store_login_lookup;
+extern struct db_stmt store_login_ok;
+extern struct db_stmt store_login_fail;
+extern struct db_stmt store_logout_session;
+extern struct db_stmt store_logout_token;
+
+/* the caller's account */
+extern struct db_stmt store_me_get;
+extern struct db_stmt store_me_secrets;
+extern struct db_stmt store_me_update;
+extern struct db_stmt store_account_fail;
+
+/* TOTP */
+extern struct db_stmt store_totp_enrol;
+extern struct db_stmt store_totp_get;
+extern struct db_stmt store_totp_confirm;
+extern struct db_stmt store_totp_delete;
+
+/* personal API tokens */
+extern struct db_stmt store_token_list;
+extern struct db_stmt store_token_create;
+extern struct db_stmt store_token_revoke;
+
+/* organisations */
+extern struct db_stmt store_org_create;
+extern struct db_stmt store_org_list;
+extern struct db_stmt store_org_get;
+
+/* CLI: create-staff */
+extern struct db_stmt store_staff_create;
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * store_orgs.c - organisations.
+ */
+#include "store/store.h"
+
+/* $1 name, $2 sector, $3 country, $4 creator id, $5 ip
+ * → organisation json; 23505 when the name exists (any case) */
+struct db_stmt store_org_create = {"org_create",
+    "WITH o AS ("
+    " INSERT INTO organisations (name, sector, country, created_by)"
+    " VALUES ($1, $2, $3, $4::uuid)"
+    " RETURNING id, name, isacd_organisation_json(organisations) AS j"
+    "), a AS ("
+    " INSERT INTO audit_log (actor_id, action, ip, detail)"
+    " SELECT $4::uuid, 'organisation_created', $5::inet,"
+    "  jsonb_build_object('organisation_id', id, 'name', name) FROM o"
+    ")"
+    " SELECT j::text FROM o",
+    5, 0};
+
+/* $1 cursor time or NULL, $2 cursor id or NULL, $3 limit + 1
+ * → organisation json, cursor key; newest first */
+struct db_stmt store_org_list = {"org_list",
+    "SELECT isacd_organisation_json(o)::text,"
+    " o.created_at::text || '|' || o.id::text"
+    " FROM organisations o"
+    " WHERE $1::timestamptz IS NULL"
+    "  OR (o.created_at, o.id) < ($1::timestamptz, $2::uuid)"
+    " ORDER BY o.created_at DESC, o.id DESC LIMIT $3::int",
+    3, 0};
+
+/* $1 organisation id → organisation json */
+struct db_stmt store_org_get = {"org_get",
+    "SELECT isacd_organisation_json(o)::text FROM organisations o"
+    " WHERE o.id = $1::uuid",
+    1, 0};
