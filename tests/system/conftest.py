@@ -1,0 +1,362 @@
+"""System-test harness: a real PostgreSQL and real isacd processes.
+
+Everything lives in temporary folders and is stopped at the end, pass or fail:
+
+* ``pg`` (session): a throwaway PostgreSQL 15 cluster (initdb + pg_ctl as the
+  ``postgres`` user, unix socket only, its own port), with a migrated template
+  database ``isacd_template``.  ``pg.new_database()`` clones it in ~50 ms.
+* ``server`` (module): one isacd on a free port over a fresh database.
+* ``start_server(**env)`` (function): more servers with their own settings;
+  stopped when the test ends.
+* ``staff`` / ``make_user``: accounts created through ``isacd create-staff`` and
+  the SQL of the test database (there is no public sign-up before invites).
+
+Run one file:  ISACD_BIN=build/release/isacd /usr/bin/python3 -m pytest tests/system/test_http.py
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+import uuid
+
+import psycopg2
+import pytest
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ISACD = os.environ.get("ISACD_BIN") or os.path.join(ROOT, "build", "release", "isacd")
+PGBIN = os.environ.get("PGBIN", "/usr/lib/postgresql/15/bin")
+DEFAULT_PASSWORD = "Grey-Heron-Lantern-417"
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PostgresCluster:
+    """One PostgreSQL cluster in a temp dir, run as the postgres user."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="isacd-pg-")
+        os.chmod(self.dir, 0o755)
+        self.data = os.path.join(self.dir, "data")
+        self.port = free_port()
+        self.log = os.path.join(self.dir, "pg.log")
+        self._as_root = os.geteuid() == 0
+        if self._as_root:
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+        self._run([os.path.join(PGBIN, "initdb"), "-D", self.data, "-A", "trust",
+                   "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8"])
+        with open(os.path.join(self.data, "postgresql.conf"), "a") as f:
+            f.write("listen_addresses = ''\n")
+            f.write(f"unix_socket_directories = '{self.dir}'\n")
+            f.write(f"port = {self.port}\n")
+            f.write("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
+            f.write("max_connections = 200\nshared_buffers = 64MB\n")
+        self.start()
+        self.sql("postgres", "CREATE DATABASE isacd_template")
+        out = subprocess.run([ISACD, "migrate"], env=self.env("isacd_template"),
+                             capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+
+    def _run(self, argv, check=True):
+        if self._as_root:
+            argv = ["runuser", "-u", "postgres", "--"] + argv
+        return subprocess.run(argv, check=check, capture_output=True, text=True)
+
+    def start(self):
+        self._run([os.path.join(PGBIN, "pg_ctl"), "-D", self.data, "-l", self.log,
+                   "-w", "-t", "30", "start"])
+
+    def stop(self, mode="fast"):
+        self._run([os.path.join(PGBIN, "pg_ctl"), "-D", self.data, "-m", mode,
+                   "-w", "-t", "30", "stop"], check=False)
+
+    def dsn(self, db):
+        return f"host={self.dir} port={self.port} user=postgres dbname={db}"
+
+    def env(self, db):
+        e = dict(os.environ)
+        e["ISACD_DATABASE_URL"] = self.dsn(db)
+        return e
+
+    def connect(self, db):
+        conn = psycopg2.connect(self.dsn(db))
+        conn.autocommit = True
+        return conn
+
+    def sql(self, db, query, args=None):
+        conn = self.connect(db)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(query, args)
+                if cur.description:
+                    return cur.fetchall()
+                return None
+        finally:
+            conn.close()
+
+    def new_database(self):
+        name = "t_" + uuid.uuid4().hex[:12]
+        self.sql("postgres", f"CREATE DATABASE {name} TEMPLATE isacd_template")
+        return name
+
+    def destroy(self):
+        self.stop("immediate")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Server:
+    """A running `isacd serve` with its own database (or a given one)."""
+
+    def __init__(self, pg, db=None, tls=None, wait_ready=True, **env):
+        self.pg = pg
+        self.db = db or pg.new_database()
+        self.port = free_port()
+        self.tls = tls
+        self.host = "127.0.0.1"
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://{self.host}:{self.port}"
+        self.api = self.url + "/api/v1"
+        self.logfile = tempfile.NamedTemporaryFile(prefix="isacd-log-", delete=False)
+        e = pg.env(self.db)
+        e.update({
+            "ISACD_LISTEN": f"{self.host}:{self.port}",
+            "ISACD_LOG_LEVEL": "info",
+            # tests hash many passwords: the floor of OWASP's parameters
+            "ISACD_ARGON2_M_KIB": "19456",
+            "ISACD_ARGON2_T": "2",
+        })
+        if tls:
+            e["ISACD_TLS_CERT"], e["ISACD_TLS_KEY"] = tls
+        e.update({k: str(v) for k, v in env.items()})
+        self.env = e
+        self.proc = subprocess.Popen([ISACD, "serve"], env=e, stdout=self.logfile,
+                                     stderr=subprocess.STDOUT)
+        self._wait_listening()
+        if wait_ready:
+            self.wait_ready()
+
+    def _wait_listening(self, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"isacd exited with {self.proc.returncode}:\n{self.logs()}")
+            try:
+                socket.create_connection((self.host, self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("isacd did not start listening:\n" + self.logs())
+
+    def wait_ready(self, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                r = self.get("/readyz", verify=False)
+                if r.status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("isacd never became ready:\n" + self.logs())
+
+    def logs(self):
+        with open(self.logfile.name, "r", errors="replace") as f:
+            return f.read()
+
+    def log_lines(self):
+        out = []
+        for line in self.logs().splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+        return out
+
+    # HTTP helpers: path is either absolute ("/healthz") or API-relative ("me")
+    def _u(self, path):
+        return self.url + path if path.startswith("/") else self.api + "/" + path
+
+    def request(self, method, path, token=None, **kw):
+        headers = kw.pop("headers", {})
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        kw.setdefault("timeout", 15)
+        if self.tls:
+            kw.setdefault("verify", False)
+        return requests.request(method, self._u(path), headers=headers, **kw)
+
+    def get(self, path, token=None, **kw):
+        return self.request("GET", path, token, **kw)
+
+    def post(self, path, token=None, **kw):
+        return self.request("POST", path, token, **kw)
+
+    def patch(self, path, token=None, **kw):
+        return self.request("PATCH", path, token, **kw)
+
+    def delete(self, path, token=None, **kw):
+        return self.request("DELETE", path, token, **kw)
+
+    def sql(self, query, args=None):
+        return self.pg.sql(self.db, query, args)
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.logfile.close()
+
+
+@pytest.fixture(scope="session")
+def pg():
+    assert os.access(ISACD, os.X_OK), f"build isacd first: {ISACD}"
+    cluster = PostgresCluster()
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture(scope="module")
+def server(pg):
+    s = Server(pg)
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def start_server(pg):
+    started = []
+
+    def start(**kw):
+        s = Server(pg, **kw)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        s.stop()
+
+
+def run_isacd(args, db_env, input_text=None, env=None):
+    e = dict(db_env)
+    if env:
+        e.update(env)
+    return subprocess.run([ISACD] + args, env=e, input=input_text,
+                          capture_output=True, text=True, timeout=60)
+
+
+def unique_email(prefix="user"):
+    return f"{prefix}-{uuid.uuid4().hex[:10]}@example.org"
+
+
+def create_staff(server, email=None, password=DEFAULT_PASSWORD, name="Sam Staff",
+                 organisation="National Agency"):
+    email = email or unique_email("staff")
+    out = run_isacd(["create-staff", "--email", email, "--name", name,
+                     "--organisation", organisation, "--password-stdin"],
+                    server.pg.env(server.db), input_text=password + "\n",
+                    env={"ISACD_ARGON2_M_KIB": "19456", "ISACD_ARGON2_T": "2"})
+    assert out.returncode == 0, out.stderr
+    return {"email": email, "password": password}
+
+
+def create_user(server, email=None, password=DEFAULT_PASSWORD, name="Uma User",
+                organisation=None, role="user"):
+    """A platform user: made with `isacd create-staff` (the only way in before
+    invites exist), then given its platform role in SQL."""
+    email = email or unique_email("user")
+    organisation = organisation or ("Org " + uuid.uuid4().hex[:8])
+    create_staff(server, email=email, password=password, name=name,
+                 organisation=organisation)
+    uid = server.sql("UPDATE users SET platform_role = %s WHERE email = %s RETURNING id",
+                     (role, email))[0][0]
+    return {"email": email, "password": password, "id": str(uid),
+            "organisation": organisation}
+
+
+def login(server, account, totp=None):
+    body = {"email": account["email"], "password": account["password"]}
+    if totp is not None:
+        body["totp"] = totp
+    r = server.post("auth/login", json=body)
+    assert r.status_code == 200, r.text
+    return r.json()["token"]
+
+
+@pytest.fixture
+def staff(server):
+    acct = create_staff(server)
+    acct["token"] = login(server, acct)
+    return acct
+
+
+@pytest.fixture
+def user(server):
+    acct = create_user(server)
+    acct["token"] = login(server, acct)
+    return acct
+
+
+def assert_problem(r, status):
+    """A response is an RFC 9457 problem with the given status."""
+    assert r.status_code == status, (r.status_code, r.text)
+    assert r.headers["Content-Type"].startswith("application/problem+json"), r.headers
+    body = r.json()
+    assert body["status"] == status
+    assert isinstance(body["title"], str) and body["title"]
+    assert "type" in body
+    return body
+
+
+def totp_code(secret_b32, at=None, digits=6):
+    """RFC 6238 code for a base32 secret at unix time `at` (now by default)."""
+    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8), casefold=True)
+    counter = int((time.time() if at is None else at) // 30)
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    off = mac[-1] & 0x0F
+    code = (struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF) % (10 ** digits)
+    return str(code).zfill(digits)
+
+
+def raw_http(port, data, host="127.0.0.1", timeout=5.0, read_until_close=True):
+    """Send raw bytes, return everything the server answers until it closes
+    (or until `timeout`)."""
+    s = socket.create_connection((host, port), timeout=timeout)
+    try:
+        if data:
+            s.sendall(data)
+        chunks = []
+        while True:
+            try:
+                b = s.recv(65536)
+            except socket.timeout:
+                break
+            if not b:
+                break
+            chunks.append(b)
+            if not read_until_close:
+                break
+        return b"".join(chunks)
+    finally:
+        s.close()
