@@ -18,6 +18,7 @@ FLAVOUR  ?= release
 BUILD    := build/$(FLAVOUR)
 GEN      := build/gen
 VERSION  := $(shell git describe --always --dirty --tags 2>/dev/null || echo dev)
+Q        ?= @
 
 PKGS     := libevent libevent_openssl libevent_pthreads jansson libargon2 libpq openssl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -26,7 +27,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay -lpthread
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wformat=2 -Werror
 CFLAGS_COMMON = -std=c17 -D_GNU_SOURCE -Iserver/src -I$(GEN) $(WARN) \
-            -fstack-protector-strong -DISACD_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+            -fstack-protector-strong $(PKG_CFLAGS)
 
 ifeq ($(FLAVOUR),asan)
   SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -53,7 +54,7 @@ REPLAY_BIN := $(FUZZ_NAMES:%=$(BUILD)/replay/%)
 PYTHON   := /usr/bin/python3
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build run test unit system replay asan fuzz bench lint format clean
+.PHONY: FORCE all deps build run test unit system replay asan fuzz bench lint format clean
 
 all: build
 
@@ -63,33 +64,45 @@ deps:
 build: $(BUILD)/isacd
 
 $(BUILD)/isacd: $(BUILD)/server/src/main.o $(BUILD)/libisacd.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/libisacd.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | $(GEN)/version.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# version.h changes only when the git version does, so objects stay fresh
+$(GEN)/version.h: FORCE
+	@mkdir -p $(@D)
+	@echo '#define ISACD_VERSION "$(VERSION)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 $(GEN)/embedded.c: tools/embed.sh $(MIGRATIONS) $(PASSWORDS)
 	@mkdir -p $(@D)
-	tools/embed.sh $@ $(MIGRATIONS) -- $(PASSWORDS)
+	$(Q)tools/embed.sh $@ $(MIGRATIONS) -- $(PASSWORDS)
 
 $(BUILD)/gen/embedded.o: $(GEN)/embedded.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+FORCE:
 
 # unit tests: cmocka, one binary per file, linked against the library
 $(BUILD)/unit/%: server/tests/unit/%.c $(BUILD)/libisacd.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libisacd.a $(PKG_LIBS) -lcmocka $(LDFLAGS)
+	@echo "  TEST  $@"
+	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libisacd.a $(PKG_LIBS) -lcmocka $(LDFLAGS)
 
 # corpus replay: each fuzz target linked with a plain main() (no libFuzzer)
 $(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(BUILD)/libisacd.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< tests/fuzz/replay_main.c $(BUILD)/libisacd.a $(PKG_LIBS) $(LDFLAGS)
+	@echo "  FUZZ  $@ (replay)"
+	$(Q)$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< tests/fuzz/replay_main.c $(BUILD)/libisacd.a $(PKG_LIBS) $(LDFLAGS)
 
 run: deps build
 	@tools/run.sh $(BUILD)/isacd

@@ -46,15 +46,16 @@ api_auth_parse_login(json_t *body, struct login_input *in, json_t *errors)
 
 	memset(in, 0, sizeof(*in));
 	v_only(body, fields, errors);
-	in->email = v_string(body, "email", V_REQUIRED | V_SINGLELINE, 1, 254,
-	    errors);
-	in->password = v_string(body, "password", V_REQUIRED, 1,
-	    PASSWORD_MAX_BYTES, errors);
+	in->email =
+	    v_string(body, "email", V_REQUIRED | V_SINGLELINE, 1, 254, errors);
+	in->password = v_string(
+	    body, "password", V_REQUIRED, 1, PASSWORD_MAX_BYTES, errors);
 	if (in->password) {
 		in->password_len =
 		    json_string_length(json_object_get(body, "password"));
 		if (in->password_len > PASSWORD_MAX_BYTES) {
-			v_error(errors, "password", "must be at most 1024 bytes");
+			v_error(
+			    errors, "password", "must be at most 1024 bytes");
 			in->password = NULL;
 		}
 	}
@@ -111,8 +112,8 @@ api_auth_looked_up(struct http_req *r, PGresult *res)
 			j->totp_last_step = atoll(PQgetvalue(res, 0, 5));
 		}
 	} else {
-		snprintf(j->hash, sizeof(j->hash), "%s",
-		    api_app(r)->dummy_hash);
+		snprintf(
+		    j->hash, sizeof(j->hash), "%s", api_app(r)->dummy_hash);
 	}
 	j->cont = api_auth_verified;
 	api_pw_submit(r, j);
@@ -133,12 +134,12 @@ api_auth_verified(struct http_req *r, struct api_pw_job *j)
 	}
 	if (j->totp_secret[0]) {
 		uint8_t key[32];
-		long klen = codec_base32_decode(key, sizeof(key),
-		    j->totp_secret, strlen(j->totp_secret));
+		long klen = codec_base32_decode(
+		    key, sizeof(key), j->totp_secret, strlen(j->totp_secret));
 
 		if (klen <= 0 || st->totp == NULL ||
 		    totp_check(key, (size_t)klen, st->totp, clock_wall_s(),
-			j->totp_last_step, &step) != 0) {
+		        j->totp_last_step, &step) != 0) {
 			api_auth_fail(r, "totp");
 			return;
 		}

@@ -6,6 +6,7 @@
  * /metrics is Prometheus text.
  */
 #include "api/api_internal.h"
+#include "version.h"
 
 #include <stdlib.h>
 
@@ -45,9 +46,10 @@ api_health_readyz_done(struct db_result *res, void *arg)
 	http_req_clear_pending(r);
 	if (res->status != DB_OK || PQntuples(res->res) != 1) {
 		http_req_add_header(r, "Retry-After", "1");
-		http_respond_problem(r, 503, res->status == DB_ERROR ?
-			"the database schema is missing; run isacd migrate" :
-			"the database is unavailable");
+		http_respond_problem(r, 503,
+		    res->status == DB_ERROR
+		        ? "the database schema is missing; run isacd migrate"
+		        : "the database is unavailable");
 		return;
 	}
 	have = atoi(PQgetvalue(res->res, 0, 0));
@@ -127,7 +129,7 @@ api_health_metrics(struct http_req *r)
 	    ISACD_VERSION, app->schema_version);
 	len = evbuffer_get_length(out);
 	text = (char *)evbuffer_pullup(out, -1);
-	http_respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", text,
-	    len);
+	http_respond(
+	    r, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
 	evbuffer_free(out);
 }

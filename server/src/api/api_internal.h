@@ -56,8 +56,8 @@ const char *api_uuid_param(struct http_req *r, const char *name);
  * Read ?limit= (1..200, default 50) and ?cursor=; on bad input answers 400
  * and returns -1.  cursor parts are NULL when there is no cursor.
  */
-int api_list_params(struct http_req *r, int *limit, const char **cur_time,
-    const char **cur_id);
+int api_list_params(
+    struct http_req *r, int *limit, const char **cur_time, const char **cur_id);
 /** Answer {items, next_cursor} from rows of (json text, cursor key). */
 void api_list_respond(struct http_req *r, PGresult *res, int limit);
 /** The client address as a parameter for inet columns (NULL if none). */
@@ -80,7 +80,7 @@ struct api_pw_job {
 	size_t password_len;
 	char hash[PASSWORD_HASH_MAX];
 	bool rehash_if_needed; /* on a match, re-hash `password` if stale */
-	char *new_password; /* hashed into new_hash when set */
+	char *new_password;    /* hashed into new_hash when set */
 	size_t new_password_len;
 	struct password_params params;
 	int verified; /* result: 1 match, 0 mismatch, -1 error */
@@ -131,8 +131,7 @@ struct login_input {
 	const char *totp;
 };
 /** Parse a login body; problems are appended to errors. */
-void api_auth_parse_login(json_t *body, struct login_input *in,
-    json_t *errors);
+void api_auth_parse_login(json_t *body, struct login_input *in, json_t *errors);
 
 struct me_patch_input {
 	const char *display_name;
@@ -141,16 +140,16 @@ struct me_patch_input {
 	const char *new_password;
 	size_t new_len;
 };
-void api_me_parse_patch(json_t *body, struct me_patch_input *in,
-    json_t *errors);
+void api_me_parse_patch(
+    json_t *body, struct me_patch_input *in, json_t *errors);
 
 struct token_input {
 	const char *name;
 	const char *scopes; /* "{read}" or "{read,write}" */
 	long long days;
 };
-void api_tokens_parse_create(json_t *body, long long max_days,
-    struct token_input *in, json_t *errors);
+void api_tokens_parse_create(
+    json_t *body, long long max_days, struct token_input *in, json_t *errors);
 
 struct org_input {
 	const char *name;
@@ -158,8 +157,7 @@ struct org_input {
 	char country[3];
 	bool has_country;
 };
-void api_orgs_parse_create(json_t *body, struct org_input *in,
-    json_t *errors);
+void api_orgs_parse_create(json_t *body, struct org_input *in, json_t *errors);
 
 /** Parse {code}: a 6-digit string. */
 const char *api_totp_parse_code(json_t *body, json_t *errors);

@@ -33,8 +33,8 @@ static void api_me_secrets(struct http_req *r, PGresult *res);
 static void api_me_verified(struct http_req *r, struct api_pw_job *j);
 static void api_me_update(struct http_req *r, const char *new_hash);
 static void api_me_updated(struct http_req *r, PGresult *res);
-static void api_me_fail(struct http_req *r, const char *action,
-    api_result_fn then);
+static void api_me_fail(
+    struct http_req *r, const char *action, api_result_fn then);
 static void api_me_wrong_password(struct http_req *r, PGresult *res);
 static void api_totp_enrolled(struct http_req *r, PGresult *res);
 static void api_totp_got(struct http_req *r, PGresult *res);
@@ -69,8 +69,8 @@ api_me_parse_patch(json_t *body, struct me_patch_input *in, json_t *errors)
 
 	memset(in, 0, sizeof(*in));
 	v_only(body, fields, errors);
-	in->display_name = v_string(body, "display_name", V_SINGLELINE, 1, 100,
-	    errors);
+	in->display_name =
+	    v_string(body, "display_name", V_SINGLELINE, 1, 100, errors);
 	if (pw == NULL || json_is_null(pw))
 		return;
 	if (!json_is_object(pw)) {
@@ -84,13 +84,13 @@ api_me_parse_patch(json_t *body, struct me_patch_input *in, json_t *errors)
 		json_t *e;
 
 		v_only(pw, pw_fields, sub);
-		in->current = v_string(pw, "current", V_REQUIRED, 1,
-		    PASSWORD_MAX_BYTES, sub);
-		in->new_password = v_string(pw, "new", V_REQUIRED, 1,
-		    PASSWORD_MAX_BYTES * 4, sub);
+		in->current = v_string(
+		    pw, "current", V_REQUIRED, 1, PASSWORD_MAX_BYTES, sub);
+		in->new_password = v_string(
+		    pw, "new", V_REQUIRED, 1, PASSWORD_MAX_BYTES * 4, sub);
 		if (in->current)
-			in->current_len = json_string_length(
-			    json_object_get(pw, "current"));
+			in->current_len =
+			    json_string_length(json_object_get(pw, "current"));
 		if (in->new_password)
 			in->new_len =
 			    json_string_length(json_object_get(pw, "new"));
@@ -99,7 +99,8 @@ api_me_parse_patch(json_t *body, struct me_patch_input *in, json_t *errors)
 			in->current = NULL;
 		}
 		/* name nested fields password.current / password.new */
-		json_array_foreach(sub, i, e) {
+		json_array_foreach(sub, i, e)
+		{
 			char name[128];
 
 			snprintf(name, sizeof(name), "password.%s",
@@ -147,15 +148,15 @@ api_me_secrets(struct http_req *r, PGresult *res)
 		api_too_many(r, atol(PQgetvalue(res, 0, 3)));
 		return;
 	}
-	name = st->in.display_name ? st->in.display_name :
-				     PQgetvalue(res, 0, 2);
+	name =
+	    st->in.display_name ? st->in.display_name : PQgetvalue(res, 0, 2);
 	if (password_policy_check(st->in.new_password, st->in.new_len,
-		PQgetvalue(res, 0, 1), name, &why) != 0) {
+	        PQgetvalue(res, 0, 1), name, &why) != 0) {
 		json_t *errors = json_array();
 
 		v_error(errors, "password.new", why);
-		http_respond_problem_errors(r, 400,
-		    "the new password is not acceptable", errors);
+		http_respond_problem_errors(
+		    r, 400, "the new password is not acceptable", errors);
 		return;
 	}
 	j = api_pw_job_new(r);
@@ -232,8 +233,8 @@ api_me_wrong_password(struct http_req *r, PGresult *res)
 
 	(void)res;
 	v_error(errors, "password.current", "is not correct");
-	http_respond_problem_errors(r, 403, "the current password is not correct",
-	    errors);
+	http_respond_problem_errors(
+	    r, 403, "the current password is not correct", errors);
 }
 
 /* ---- TOTP --------------------------------------------------------------- */
@@ -300,8 +301,8 @@ api_totp_enrolled(struct http_req *r, PGresult *res)
 	char *uri;
 
 	if (PQntuples(res) != 1) {
-		http_respond_problem(r, 409,
-		    "TOTP is already enabled; remove it first");
+		http_respond_problem(
+		    r, 409, "TOTP is already enabled; remove it first");
 		return;
 	}
 	uri = arena_printf(r->arena,
@@ -355,8 +356,8 @@ api_totp_got(struct http_req *r, PGresult *res)
 		api_unauthorized(r, "the account no longer exists");
 		return;
 	}
-	confirmed = !PQgetisnull(res, 0, 0) &&
-	    strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+	confirmed =
+	    !PQgetisnull(res, 0, 0) && strcmp(PQgetvalue(res, 0, 2), "t") == 0;
 	if (st->deleting && !confirmed) {
 		http_respond_problem(r, 409, "TOTP is not enabled");
 		return;
@@ -377,9 +378,9 @@ api_totp_got(struct http_req *r, PGresult *res)
 	}
 	klen = codec_base32_decode(key, sizeof(key), PQgetvalue(res, 0, 0),
 	    strlen(PQgetvalue(res, 0, 0)));
-	if (klen <= 0 || totp_check(key, (size_t)klen, st->code,
-			     clock_wall_s(), atoll(PQgetvalue(res, 0, 1)),
-			     &st->step) != 0) {
+	if (klen <= 0 ||
+	    totp_check(key, (size_t)klen, st->code, clock_wall_s(),
+	        atoll(PQgetvalue(res, 0, 1)), &st->step) != 0) {
 		api_me_fail(r, "totp_failed", api_totp_wrong_code);
 		return;
 	}
@@ -413,6 +414,7 @@ api_totp_wrong_code(struct http_req *r, PGresult *res)
 	json_t *errors = json_array();
 
 	(void)res;
-	v_error(errors, "code", "is not valid (wrong, expired or already used)");
+	v_error(
+	    errors, "code", "is not valid (wrong, expired or already used)");
 	http_respond_problem_errors(r, 422, "the code is not valid", errors);
 }

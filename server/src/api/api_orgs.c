@@ -23,14 +23,13 @@ static void api_orgs_got(struct http_req *r, PGresult *res);
 void
 api_orgs_parse_create(json_t *body, struct org_input *in, json_t *errors)
 {
-	static const char *const fields[] = {"name", "sector", "country",
-	    NULL};
+	static const char *const fields[] = {"name", "sector", "country", NULL};
 	const char *c;
 
 	memset(in, 0, sizeof(*in));
 	v_only(body, fields, errors);
-	in->name = v_string(body, "name", V_REQUIRED | V_SINGLELINE, 1, 200,
-	    errors);
+	in->name =
+	    v_string(body, "name", V_REQUIRED | V_SINGLELINE, 1, 200, errors);
 	in->sector = v_string(body, "sector", V_SINGLELINE, 1, 100, errors);
 	c = v_string(body, "country", V_SINGLELINE, 2, 2, errors);
 	if (c != NULL) {
@@ -46,8 +45,8 @@ api_orgs_parse_create(json_t *body, struct org_input *in, json_t *errors)
 		in->has_country = true;
 	}
 	/* surrounding blanks would make "Acme" and "Acme " two names */
-	if (in->name && (in->name[0] == ' ' ||
-			    in->name[strlen(in->name) - 1] == ' ')) {
+	if (in->name &&
+	    (in->name[0] == ' ' || in->name[strlen(in->name) - 1] == ' ')) {
 		v_error(errors, "name", "must not start or end with a space");
 		in->name = NULL;
 	}
@@ -63,8 +62,8 @@ api_orgs_create(struct http_req *r)
 
 	if (!p->staff) {
 		json_decref(errors);
-		http_respond_problem(r, 403,
-		    "only platform staff may create organisations");
+		http_respond_problem(
+		    r, 403, "only platform staff may create organisations");
 		return;
 	}
 	api_orgs_parse_create(r->json, &in, errors);
@@ -85,7 +84,7 @@ api_orgs_created(struct http_req *r, PGresult *res)
 
 	http_req_add_header(r, "Location",
 	    arena_printf(r->arena, "/api/v1/organisations/%s",
-		json_string_value(json_object_get(body, "id"))));
+	        json_string_value(json_object_get(body, "id"))));
 	http_respond_json(r, 201, body);
 }
 

@@ -31,7 +31,7 @@ static const struct http_route api_route_table[] = {
     {HTTP_PATCH, "/api/v1/me", api_me_patch, WRITE | SESS | JSON},
     {HTTP_POST, "/api/v1/me/totp", api_totp_enrol, WRITE | SESS},
     {HTTP_POST, "/api/v1/me/totp/confirm", api_totp_confirm,
-	WRITE | SESS | JSON},
+        WRITE | SESS | JSON},
     {HTTP_DELETE, "/api/v1/me/totp", api_totp_delete, WRITE | SESS | JSON},
     {HTTP_GET, "/api/v1/me/tokens", api_tokens_list, AUTH},
     {HTTP_POST, "/api/v1/me/tokens", api_tokens_create, WRITE | SESS | JSON},
@@ -80,11 +80,11 @@ api_dispatch(struct http_req *r)
 		tok++;
 	tlen = strlen(tok);
 	pat = strncmp(tok, TOKEN_PREFIX_PAT, strlen(TOKEN_PREFIX_PAT)) == 0;
-	plen = pat ? strlen(TOKEN_PREFIX_PAT) :
-		     strncmp(tok, TOKEN_PREFIX_SESSION,
-			 strlen(TOKEN_PREFIX_SESSION)) == 0 ?
-		     strlen(TOKEN_PREFIX_SESSION) :
-		     0;
+	plen = pat ? strlen(TOKEN_PREFIX_PAT)
+	    : strncmp(
+	          tok, TOKEN_PREFIX_SESSION, strlen(TOKEN_PREFIX_SESSION)) == 0
+	    ? strlen(TOKEN_PREFIX_SESSION)
+	    : 0;
 	if (plen == 0 || tlen != plen + 43) {
 		api_unauthorized(r, "the token is not valid");
 		return;
@@ -93,7 +93,7 @@ api_dispatch(struct http_req *r)
 		char c = tok[i];
 
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-			(c >= '0' && c <= '9') || c == '-' || c == '_')) {
+		        (c >= '0' && c <= '9') || c == '-' || c == '_')) {
 			api_unauthorized(r, "the token is not valid");
 			return;
 		}
@@ -112,8 +112,8 @@ api_dispatch(struct http_req *r)
 		snprintf(touch, sizeof(touch), "%ld", gran > 60 ? 60 : gran);
 		params[1] = idle;
 		params[2] = touch;
-		api_query(r, &store_auth_session, params,
-		    api_auth_session_done);
+		api_query(
+		    r, &store_auth_session, params, api_auth_session_done);
 	}
 }
 

@@ -20,11 +20,11 @@ static void api_tokens_created(struct http_req *r, PGresult *res);
 static void api_tokens_deleted(struct http_req *r, PGresult *res);
 
 void
-api_tokens_parse_create(json_t *body, long long max_days,
-    struct token_input *in, json_t *errors)
+api_tokens_parse_create(
+    json_t *body, long long max_days, struct token_input *in, json_t *errors)
 {
-	static const char *const fields[] = {"name", "scopes",
-	    "expires_in_days", NULL};
+	static const char *const fields[] = {
+	    "name", "scopes", "expires_in_days", NULL};
 	json_t *scopes = json_object_get(body, "scopes");
 	bool read = false, write = false, bad = false;
 	size_t i;
@@ -32,10 +32,10 @@ api_tokens_parse_create(json_t *body, long long max_days,
 
 	memset(in, 0, sizeof(*in));
 	v_only(body, fields, errors);
-	in->name = v_string(body, "name", V_REQUIRED | V_SINGLELINE, 1, 100,
-	    errors);
-	in->days = max_days < TOKEN_DEFAULT_DAYS ? max_days :
-						   TOKEN_DEFAULT_DAYS;
+	in->name =
+	    v_string(body, "name", V_REQUIRED | V_SINGLELINE, 1, 100, errors);
+	in->days =
+	    max_days < TOKEN_DEFAULT_DAYS ? max_days : TOKEN_DEFAULT_DAYS;
 	v_int(body, "expires_in_days", 0, 1, max_days, &in->days, errors);
 	if (scopes == NULL || json_is_null(scopes)) {
 		v_error(errors, "scopes", "is required");
@@ -47,7 +47,8 @@ api_tokens_parse_create(json_t *body, long long max_days,
 		    "must be [\"read\"] or [\"read\", \"write\"]");
 		return;
 	}
-	json_array_foreach(scopes, i, s) {
+	json_array_foreach(scopes, i, s)
+	{
 		const char *v = json_string_value(s);
 
 		if (v && strcmp(v, "read") == 0 && !read)
@@ -98,8 +99,8 @@ api_tokens_create(struct http_req *r)
 	char hash[SECRET_SHA256_HEX], days[16];
 	const char *params[6];
 
-	api_tokens_parse_create(r->json, api_app(r)->cfg->token_max_days, &in,
-	    errors);
+	api_tokens_parse_create(
+	    r->json, api_app(r)->cfg->token_max_days, &in, errors);
 	if (api_reject_errors(r, errors))
 		return;
 	secret_token_new(TOKEN_PREFIX_PAT, token);
@@ -121,15 +122,15 @@ api_tokens_created(struct http_req *r, PGresult *res)
 	json_t *body;
 
 	if (PQntuples(res) != 1) {
-		http_respond_problem(r, 409,
-		    "you have 100 live tokens; revoke one first");
+		http_respond_problem(
+		    r, 409, "you have 100 live tokens; revoke one first");
 		return;
 	}
 	body = api_json_from_db(PQgetvalue(res, 0, 0));
 	json_object_set_new(body, "token", json_string(r->state));
 	http_req_add_header(r, "Location",
 	    arena_printf(r->arena, "/api/v1/me/tokens/%s",
-		json_string_value(json_object_get(body, "id"))));
+	        json_string_value(json_object_get(body, "id"))));
 	http_respond_json(r, 201, body);
 }
 

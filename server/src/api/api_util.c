@@ -50,9 +50,8 @@ api_query_done(struct db_result *res, void *arg)
 	http_req_clear_pending(r);
 	if (res->status != DB_OK) {
 		if (res->status == DB_ERROR)
-			log_debug("request %s: %s failed: %s %s",
-			    r->request_id, ctx->stmt, res->sqlstate,
-			    res->message);
+			log_debug("request %s: %s failed: %s %s", r->request_id,
+			    ctx->stmt, res->sqlstate, res->message);
 		api_db_fail(r, res);
 		return;
 	}
@@ -72,13 +71,13 @@ api_db_fail(struct http_req *r, const struct db_result *res)
 	case DB_TIMEOUT:
 		http_req_add_header(r, "Retry-After", "1");
 		http_respond_problem(r, 503,
-		    res->status == DB_BUSY ? "the server is busy" :
-					     "the database is unavailable");
+		    res->status == DB_BUSY ? "the server is busy"
+		                           : "the database is unavailable");
 		return;
 	case DB_ERROR:
 		if (strcmp(st, "23505") == 0) {
-			http_respond_problem(r, 409,
-			    api_conflict_message(res->constraint));
+			http_respond_problem(
+			    r, 409, api_conflict_message(res->constraint));
 			return;
 		}
 		if (strcmp(st, "23503") == 0) {
@@ -94,8 +93,8 @@ api_db_fail(struct http_req *r, const struct db_result *res)
 		if (strcmp(st, "57014") == 0 || strcmp(st, "40001") == 0 ||
 		    strcmp(st, "40P01") == 0 || strcmp(st, "55P03") == 0) {
 			http_req_add_header(r, "Retry-After", "1");
-			http_respond_problem(r, 503,
-			    "the database is busy; try again");
+			http_respond_problem(
+			    r, 503, "the database is busy; try again");
 			return;
 		}
 		log_error("request %s: database error %s", r->request_id, st);
@@ -114,7 +113,7 @@ api_conflict_message(const char *constraint)
 		const char *message;
 	} known[] = {
 	    {"organisations_name_key",
-		"an organisation with this name already exists"},
+	        "an organisation with this name already exists"},
 	    {"users_email_key", "an account with this e-mail address exists"},
 	};
 
@@ -128,8 +127,8 @@ api_conflict_message(const char *constraint)
 void
 api_respond_text(struct http_req *r, int status, const char *json)
 {
-	http_respond(r, status, "application/json; charset=utf-8", json,
-	    strlen(json));
+	http_respond(
+	    r, status, "application/json; charset=utf-8", json, strlen(json));
 }
 
 bool
@@ -139,8 +138,8 @@ api_reject_errors(struct http_req *r, json_t *errors)
 		json_decref(errors);
 		return false;
 	}
-	http_respond_problem_errors(r, 400, "the request body is not valid",
-	    errors);
+	http_respond_problem_errors(
+	    r, 400, "the request body is not valid", errors);
 	return true;
 }
 
@@ -162,8 +161,8 @@ api_uuid_param(struct http_req *r, const char *name)
 }
 
 int
-api_list_params(struct http_req *r, int *limit, const char **cur_time,
-    const char **cur_id)
+api_list_params(
+    struct http_req *r, int *limit, const char **cur_time, const char **cur_id)
 {
 	const char *v;
 	int rc;
@@ -190,8 +189,8 @@ api_list_params(struct http_req *r, int *limit, const char **cur_time,
 		goto bad_cursor;
 	if (rc > 0) {
 		uint8_t buf[128];
-		long n = codec_base64url_decode(buf, sizeof(buf) - 1, v,
-		    strlen(v));
+		long n =
+		    codec_base64url_decode(buf, sizeof(buf) - 1, v, strlen(v));
 		char *bar, *text;
 
 		if (n <= 0)
@@ -212,7 +211,8 @@ api_list_params(struct http_req *r, int *limit, const char **cur_time,
 	}
 	return 0;
 bad_limit:
-	http_respond_problem(r, 400, "limit must be a whole number from 1 to 200");
+	http_respond_problem(
+	    r, 400, "limit must be a whole number from 1 to 200");
 	return -1;
 bad_cursor:
 	http_respond_problem(r, 400, "the cursor is not valid");
@@ -226,8 +226,8 @@ api_list_respond(struct http_req *r, PGresult *res, int limit)
 	int n = PQntuples(res);
 
 	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items,
-		    api_json_from_db(PQgetvalue(res, i, 0)));
+		json_array_append_new(
+		    items, api_json_from_db(PQgetvalue(res, i, 0)));
 	body = json_pack("{s:o}", "items", items);
 	if (n > limit) {
 		const char *key = PQgetvalue(res, limit - 1, 1);
@@ -255,8 +255,8 @@ api_too_many(struct http_req *r, long seconds)
 
 	snprintf(buf, sizeof(buf), "%ld", seconds > 0 ? seconds : 1);
 	http_req_add_header(r, "Retry-After", buf);
-	http_respond_problem(r, 429,
-	    "too many failed attempts; try again later");
+	http_respond_problem(
+	    r, 429, "too many failed attempts; try again later");
 }
 
 json_t *
@@ -293,14 +293,14 @@ api_pw_job_new(struct http_req *r)
 bool
 api_pw_submit(struct http_req *r, struct api_pw_job *j)
 {
-	struct work *w = work_submit(api_app(r)->work, api_pw_run, api_pw_done,
-	    api_pw_free, j);
+	struct work *w = work_submit(
+	    api_app(r)->work, api_pw_run, api_pw_done, api_pw_free, j);
 
 	if (w == NULL) {
 		api_pw_free(j);
 		http_req_add_header(r, "Retry-After", "1");
-		http_respond_problem(r, 503,
-		    "too many logins at once; try again");
+		http_respond_problem(
+		    r, 503, "too many logins at once; try again");
 		return false;
 	}
 	http_req_set_pending(r, w, work_abandon);
@@ -314,19 +314,20 @@ api_pw_run(void *arg)
 	struct api_pw_job *j = arg;
 
 	if (j->password != NULL) {
-		j->verified = password_verify(j->hash, j->password,
-		    j->password_len);
+		j->verified =
+		    password_verify(j->hash, j->password, j->password_len);
 		if (j->verified == 1 && j->rehash_if_needed &&
 		    password_needs_rehash(j->hash, &j->params))
-			j->have_new_hash = password_hash(j->password,
-			    j->password_len, &j->params, j->new_hash,
-			    sizeof(j->new_hash)) == 0;
+			j->have_new_hash =
+			    password_hash(j->password, j->password_len,
+			        &j->params, j->new_hash,
+			        sizeof(j->new_hash)) == 0;
 	}
-	if (j->new_password != NULL && (j->password == NULL ||
-					   j->verified == 1))
-		j->have_new_hash = password_hash(j->new_password,
-		    j->new_password_len, &j->params, j->new_hash,
-		    sizeof(j->new_hash)) == 0;
+	if (j->new_password != NULL &&
+	    (j->password == NULL || j->verified == 1))
+		j->have_new_hash =
+		    password_hash(j->new_password, j->new_password_len,
+		        &j->params, j->new_hash, sizeof(j->new_hash)) == 0;
 }
 
 static void

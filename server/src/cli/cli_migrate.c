@@ -35,8 +35,8 @@ cli_migrate(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--dir") == 0) {
 			if (i + 1 >= argc)
-				return cli_usage_error("migrate",
-				    "missing value for", argv[i]);
+				return cli_usage_error(
+				    "migrate", "missing value for", argv[i]);
 			dir = argv[++i];
 			continue;
 		}
@@ -44,8 +44,8 @@ cli_migrate(int argc, char **argv)
 	}
 	if (cli_load_config(&cfg) != 0)
 		return 2;
-	if ((dir ? migrate_load_dir(dir, &set, err, sizeof(err)) :
-		   migrate_load_embedded(&set, err, sizeof(err))) != 0) {
+	if ((dir ? migrate_load_dir(dir, &set, err, sizeof(err))
+	         : migrate_load_embedded(&set, err, sizeof(err))) != 0) {
 		fprintf(stderr, "isacd migrate: %s\n", err);
 		config_free(&cfg);
 		return 1;

@@ -7,6 +7,7 @@
 
 #include "api/app.h"
 #include "cli/cli.h"
+#include "version.h"
 #include "core/config.h"
 #include "core/embedded.h"
 #include "db/migrate.h"
@@ -69,8 +70,9 @@ cli_routes(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0) {
-			puts("usage: isacd routes\n\nPrints one line per route: "
-			     "METHOD PATTERN.");
+			puts(
+			    "usage: isacd routes\n\nPrints one line per route: "
+			    "METHOD PATTERN.");
 			return 0;
 		}
 		return cli_usage_error("routes", "unknown option", argv[i]);

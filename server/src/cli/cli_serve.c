@@ -21,6 +21,7 @@
 
 #include "api/app.h"
 #include "cli/cli.h"
+#include "version.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -110,7 +111,7 @@ cli_serve(int argc, char **argv)
 	s.app.pw.p = (uint32_t)cfg.argon2_p;
 	secret_random((uint8_t *)dummy, sizeof(dummy));
 	if (password_hash(dummy, sizeof(dummy), &s.app.pw, s.app.dummy_hash,
-		sizeof(s.app.dummy_hash)) != 0) {
+	        sizeof(s.app.dummy_hash)) != 0) {
 		log_error("argon2id does not work with these parameters");
 		config_free(&cfg);
 		return 1;
@@ -129,16 +130,17 @@ cli_serve(int argc, char **argv)
 		fatal("event_base_new failed");
 	s.app.base = s.base;
 	s.app.started_us = clock_mono_us();
-	s.app.db = db_pool_new(s.base, &(struct db_pool_options){
-	    .conninfo = cfg.database_url,
-	    .size = (int)cfg.db_pool,
-	    .queue_max = (int)cfg.db_queue,
-	    .queue_timeout_ms = (int)cfg.db_queue_timeout_ms,
-	    .statement_timeout_ms = (int)cfg.db_statement_timeout_ms,
-	    .connect_timeout_s = (int)cfg.db_connect_timeout_s,
-	});
-	s.app.work = work_pool_new(s.base, (int)cfg.hash_workers,
-	    (int)cfg.hash_queue);
+	s.app.db = db_pool_new(s.base,
+	    &(struct db_pool_options){
+	        .conninfo = cfg.database_url,
+	        .size = (int)cfg.db_pool,
+	        .queue_max = (int)cfg.db_queue,
+	        .queue_timeout_ms = (int)cfg.db_queue_timeout_ms,
+	        .statement_timeout_ms = (int)cfg.db_statement_timeout_ms,
+	        .connect_timeout_s = (int)cfg.db_connect_timeout_s,
+	    });
+	s.app.work =
+	    work_pool_new(s.base, (int)cfg.hash_workers, (int)cfg.hash_queue);
 	routes = api_routes(&nroutes);
 	names = xcalloc(nroutes, sizeof(char *));
 	methods = xcalloc(nroutes, sizeof(char *));
@@ -185,7 +187,7 @@ cli_serve(int argc, char **argv)
 	evsignal_add(s.sigint, NULL);
 
 	log_info("isacd %s listening on %s://%s (schema %d, db pool %ld, "
-		 "hash workers %ld)",
+	         "hash workers %ld)",
 	    ISACD_VERSION, tls ? "https" : "http", cfg.listen,
 	    s.app.schema_version, cfg.db_pool, cfg.hash_workers);
 	event_base_dispatch(s.base);
@@ -225,7 +227,7 @@ serve_check_schema(const struct config *cfg, int need)
 	    (int)cfg->db_statement_timeout_ms, err, sizeof(err));
 	if (pg == NULL) {
 		log_warn("%s; starting anyway, /readyz answers 503 until the "
-			 "database is reachable",
+		         "database is reachable",
 		    err);
 		return 0;
 	}
@@ -235,8 +237,8 @@ serve_check_schema(const struct config *cfg, int need)
 		rc = -1;
 	} else if (pending > 0) {
 		log_error("the database schema is behind: %d of %zu migrations "
-			  "are not applied (isacd needs schema %d); run "
-			  "`isacd migrate` first",
+		          "are not applied (isacd needs schema %d); run "
+		          "`isacd migrate` first",
 		    pending, set.n, need);
 		rc = -1;
 	}

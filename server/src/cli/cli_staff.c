@@ -60,41 +60,47 @@ cli_create_staff(int argc, char **argv)
 		else if (strcmp(argv[i], "--organisation") == 0)
 			slot = &org;
 		else
-			return cli_usage_error("create-staff",
-			    "unknown option", argv[i]);
+			return cli_usage_error(
+			    "create-staff", "unknown option", argv[i]);
 		if (i + 1 >= argc)
-			return cli_usage_error("create-staff",
-			    "missing value for", argv[i]);
+			return cli_usage_error(
+			    "create-staff", "missing value for", argv[i]);
 		*slot = argv[++i];
 	}
 	if (!email || !name || !org || !pw_stdin) {
-		fprintf(stderr, "isacd create-staff: --email, --name, "
-				"--organisation and --password-stdin are all "
-				"required (see isacd create-staff --help)\n");
+		fprintf(stderr,
+		    "isacd create-staff: --email, --name, "
+		    "--organisation and --password-stdin are all "
+		    "required (see isacd create-staff --help)\n");
 		return 2;
 	}
 	if (!v_email_valid(email)) {
-		fprintf(stderr, "isacd create-staff: '%s' is not a valid "
-				"e-mail address\n", email);
+		fprintf(stderr,
+		    "isacd create-staff: '%s' is not a valid "
+		    "e-mail address\n",
+		    email);
 		return 1;
 	}
 	if (!staff_text_ok(name, 100) || !staff_text_ok(org, 200)) {
-		fprintf(stderr, "isacd create-staff: --name (1-100 characters) "
-				"and --organisation (1-200) must be plain "
-				"text\n");
+		fprintf(stderr,
+		    "isacd create-staff: --name (1-100 characters) "
+		    "and --organisation (1-200) must be plain "
+		    "text\n");
 		return 1;
 	}
 	if (fgets(pw, sizeof(pw), stdin) == NULL) {
-		fprintf(stderr, "isacd create-staff: no password on standard "
-				"input\n");
+		fprintf(stderr,
+		    "isacd create-staff: no password on standard "
+		    "input\n");
 		return 1;
 	}
 	len = strlen(pw);
 	if (len > 0 && pw[len - 1] == '\n')
 		pw[--len] = '\0';
 	else if (len > PASSWORD_MAX_BYTES) {
-		fprintf(stderr, "isacd create-staff: the password must be at "
-				"most 1024 bytes\n");
+		fprintf(stderr,
+		    "isacd create-staff: the password must be at "
+		    "most 1024 bytes\n");
 		goto out;
 	}
 	if (len > 0 && pw[len - 1] == '\r')
@@ -125,8 +131,8 @@ cli_create_staff(int argc, char **argv)
 	params[1] = name;
 	params[2] = org;
 	params[3] = hash;
-	res = PQexecParams(pg, store_staff_create.sql, 4, NULL, params, NULL,
-	    NULL, 0);
+	res = PQexecParams(
+	    pg, store_staff_create.sql, 4, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
 		printf("created staff account %s (%s) in organisation %s\n",
 		    email, PQgetvalue(res, 0, 0), org);
@@ -136,11 +142,14 @@ cli_create_staff(int argc, char **argv)
 		const char *m = PQresultErrorMessage(res);
 
 		if (st && strcmp(st, "23505") == 0)
-			fprintf(stderr, "isacd create-staff: an account with "
-					"e-mail %s already exists\n", email);
+			fprintf(stderr,
+			    "isacd create-staff: an account with "
+			    "e-mail %s already exists\n",
+			    email);
 		else if (st && strcmp(st, "42P01") == 0)
-			fprintf(stderr, "isacd create-staff: the database has "
-					"no schema; run isacd migrate first\n");
+			fprintf(stderr,
+			    "isacd create-staff: the database has "
+			    "no schema; run isacd migrate first\n");
 		else
 			fprintf(stderr, "isacd create-staff: %.*s\n",
 			    (int)strcspn(m, "\n"), m);

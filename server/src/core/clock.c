@@ -32,8 +32,8 @@ clock_rfc3339(time_t t, char *out, size_t cap)
 void
 clock_http_date(time_t t, char *out, size_t cap)
 {
-	static const char *days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri",
-	    "Sat"};
+	static const char *days[] = {
+	    "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 	static const char *months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	struct tm tm;

@@ -17,8 +17,8 @@ codec_base64url(char *dst, const uint8_t *src, size_t n)
 	size_t o = 0, i;
 
 	for (i = 0; i + 2 < n; i += 3) {
-		uint32_t v = (uint32_t)src[i] << 16 | (uint32_t)src[i + 1] << 8 |
-		    src[i + 2];
+		uint32_t v = (uint32_t)src[i] << 16 |
+		    (uint32_t)src[i + 1] << 8 | src[i + 2];
 
 		dst[o++] = tbl[v >> 18 & 63];
 		dst[o++] = tbl[v >> 12 & 63];
@@ -186,11 +186,13 @@ codec_utf8_valid(const char *s, size_t n)
 		for (size_t k = 1; k < need; k++)
 			if ((p[i + k] & 0xc0) != 0x80)
 				return false;
-		if (need == 3 && ((c == 0xe0 && p[i + 1] < 0xa0) ||
-				     (c == 0xed && p[i + 1] >= 0xa0)))
+		if (need == 3 &&
+		    ((c == 0xe0 && p[i + 1] < 0xa0) ||
+		        (c == 0xed && p[i + 1] >= 0xa0)))
 			return false;
-		if (need == 4 && ((c == 0xf0 && p[i + 1] < 0x90) ||
-				     (c == 0xf4 && p[i + 1] >= 0x90)))
+		if (need == 4 &&
+		    ((c == 0xf0 && p[i + 1] < 0x90) ||
+		        (c == 0xf4 && p[i + 1] >= 0x90)))
 			return false;
 		i += need;
 	}
@@ -220,7 +222,7 @@ codec_uuid_valid(const char *s, size_t n)
 			if (c != '-')
 				return false;
 		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-			       (c >= 'A' && c <= 'F'))) {
+		               (c >= 'A' && c <= 'F'))) {
 			return false;
 		}
 	}

@@ -9,15 +9,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** Unpadded base64url of n bytes into dst (needs 4*ceil(n/3)+1); returns length. */
+/** Unpadded base64url of n bytes into dst (needs 4*ceil(n/3)+1); returns
+ * length. */
 size_t codec_base64url(char *dst, const uint8_t *src, size_t n);
 /**
  * Decode unpadded base64url into dst (cap bytes); returns the length or -1 on
  * a character outside the alphabet, bad length or overflow.
  */
-long codec_base64url_decode(uint8_t *dst, size_t cap, const char *src,
-    size_t n);
-/** Standard padded base64 of n bytes into dst (needs 4*ceil(n/3)+1); returns length. */
+long codec_base64url_decode(
+    uint8_t *dst, size_t cap, const char *src, size_t n);
+/** Standard padded base64 of n bytes into dst (needs 4*ceil(n/3)+1); returns
+ * length. */
 size_t codec_base64(char *dst, const uint8_t *src, size_t n);
 /** RFC 4648 base32 without padding (needs 8*ceil(n/5)+1); returns length. */
 size_t codec_base32(char *dst, const uint8_t *src, size_t n);

@@ -37,63 +37,76 @@ static int config_parse_long(const char *s, long *out);
 
 static const struct config_def config_defs[] = {
     {"ISACD_LISTEN", CFG_STR, OFF(listen), "127.0.0.1:8080", 0, 0,
-	config_check_listen, "Address and port to serve HTTP (and WebSocket) on; `[::1]:8080` for IPv6."},
+        config_check_listen,
+        "Address and port to serve HTTP (and WebSocket) on; `[::1]:8080` for IPv6."},
     {"ISACD_DATABASE_URL", CFG_STR, OFF(database_url), "dbname=isacd", 0, 0,
-	NULL, "PostgreSQL connection: a libpq URI (`postgresql://...`) or conninfo string. Use a host address or socket path, not a name that needs DNS, so that connecting never blocks."},
+        NULL,
+        "PostgreSQL connection: a libpq URI (`postgresql://...`) or conninfo string. Use a host address or socket path, not a name that needs DNS, so that connecting never blocks."},
     {"ISACD_TLS_CERT", CFG_STR, OFF(tls_cert), "", 0, 0, NULL,
-	"PEM certificate chain; TLS (1.2 and 1.3, Mozilla intermediate) is on when this and `ISACD_TLS_KEY` are set."},
+        "PEM certificate chain; TLS (1.2 and 1.3, Mozilla intermediate) is on when this and `ISACD_TLS_KEY` are set."},
     {"ISACD_TLS_KEY", CFG_STR, OFF(tls_key), "", 0, 0, NULL,
-	"PEM private key for `ISACD_TLS_CERT`."},
+        "PEM private key for `ISACD_TLS_CERT`."},
     {"ISACD_LOG_LEVEL", CFG_STR, OFF(log_level), "info", 0, 0,
-	config_check_level, "`debug`, `info` (one line per request), `warn` or `error`."},
+        config_check_level,
+        "`debug`, `info` (one line per request), `warn` or `error`."},
     {"ISACD_MAX_BODY", CFG_LONG, OFF(max_body), "1048576", 1, 64L << 20, NULL,
-	"Largest request body in bytes; larger ones get 413."},
+        "Largest request body in bytes; larger ones get 413."},
     {"ISACD_MAX_HEADER", CFG_LONG, OFF(max_header), "16384", 1024, 1L << 20,
-	NULL, "Largest request head (request line and headers) in bytes; larger ones get 431 (a request line over half of it gets 414)."},
+        NULL,
+        "Largest request head (request line and headers) in bytes; larger ones get 431 (a request line over half of it gets 414)."},
     {"ISACD_MAX_CONNS", CFG_LONG, OFF(max_conns), "10000", 1, 1000000, NULL,
-	"Most client connections at once; past it new ones are closed at accept, the others are not disturbed."},
+        "Most client connections at once; past it new ones are closed at accept, the others are not disturbed."},
     {"ISACD_HEADER_TIMEOUT_S", CFG_LONG, OFF(header_timeout_s), "10", 1, 3600,
-	NULL, "Deadline for a whole request head from its first byte (a deadline, not an idle timer); then 408 and close."},
+        NULL,
+        "Deadline for a whole request head from its first byte (a deadline, not an idle timer); then 408 and close."},
     {"ISACD_BODY_TIMEOUT_S", CFG_LONG, OFF(body_timeout_s), "30", 1, 3600, NULL,
-	"Deadline for a whole request body once its head is in; then 408 and close."},
+        "Deadline for a whole request body once its head is in; then 408 and close."},
     {"ISACD_IDLE_TIMEOUT_S", CFG_LONG, OFF(idle_timeout_s), "60", 1, 86400,
-	NULL, "An idle keep-alive connection is closed after this many seconds."},
+        NULL,
+        "An idle keep-alive connection is closed after this many seconds."},
     {"ISACD_WRITE_TIMEOUT_S", CFG_LONG, OFF(write_timeout_s), "30", 1, 3600,
-	NULL, "A client that reads nothing of a pending response for this long is disconnected."},
+        NULL,
+        "A client that reads nothing of a pending response for this long is disconnected."},
     {"ISACD_SHUTDOWN_TIMEOUT_S", CFG_LONG, OFF(shutdown_timeout_s), "10", 0,
-	3600, NULL, "On SIGTERM/SIGINT, how long in-flight requests may finish before exit."},
+        3600, NULL,
+        "On SIGTERM/SIGINT, how long in-flight requests may finish before exit."},
     {"ISACD_DB_POOL", CFG_LONG, OFF(db_pool), "8", 1, 256, NULL,
-	"PostgreSQL connections of the pool."},
+        "PostgreSQL connections of the pool."},
     {"ISACD_DB_QUEUE", CFG_LONG, OFF(db_queue), "1024", 1, 1000000, NULL,
-	"Queries that may wait for a free connection; past it requests get 503."},
+        "Queries that may wait for a free connection; past it requests get 503."},
     {"ISACD_DB_QUEUE_TIMEOUT_MS", CFG_LONG, OFF(db_queue_timeout_ms), "5000",
-	10, 600000, NULL, "How long a query may wait for a free connection before its request gets 503."},
+        10, 600000, NULL,
+        "How long a query may wait for a free connection before its request gets 503."},
     {"ISACD_DB_STATEMENT_TIMEOUT_MS", CFG_LONG, OFF(db_statement_timeout_ms),
-	"5000", 10, 3600000, NULL, "Server-side `statement_timeout` of every pool connection."},
+        "5000", 10, 3600000, NULL,
+        "Server-side `statement_timeout` of every pool connection."},
     {"ISACD_DB_CONNECT_TIMEOUT_S", CFG_LONG, OFF(db_connect_timeout_s), "5", 1,
-	600, NULL, "Deadline of one connection attempt; failed attempts retry with backoff up to 5 s."},
+        600, NULL,
+        "Deadline of one connection attempt; failed attempts retry with backoff up to 5 s."},
     {"ISACD_HASH_WORKERS", CFG_LONG, OFF(hash_workers), "2", 1, 64, NULL,
-	"Threads that run argon2id off the event loop."},
+        "Threads that run argon2id off the event loop."},
     {"ISACD_HASH_QUEUE", CFG_LONG, OFF(hash_queue), "64", 1, 100000, NULL,
-	"Password hashes that may wait for a worker; past it logins get 503 with Retry-After."},
+        "Password hashes that may wait for a worker; past it logins get 503 with Retry-After."},
     {"ISACD_ARGON2_M_KIB", CFG_LONG, OFF(argon2_m_kib), "47104", 19456,
-	4L << 20, NULL, "argon2id memory per hash in KiB (OWASP floor 19456 with t=2, 47104 with t=1)."},
+        4L << 20, NULL,
+        "argon2id memory per hash in KiB (OWASP floor 19456 with t=2, 47104 with t=1)."},
     {"ISACD_ARGON2_T", CFG_LONG, OFF(argon2_t), "2", 1, 100, NULL,
-	"argon2id passes. Hashes made with other parameters are upgraded at the next login."},
+        "argon2id passes. Hashes made with other parameters are upgraded at the next login."},
     {"ISACD_ARGON2_P", CFG_LONG, OFF(argon2_p), "1", 1, 16, NULL,
-	"argon2id lanes (parallelism)."},
+        "argon2id lanes (parallelism)."},
     {"ISACD_SESSION_IDLE_S", CFG_LONG, OFF(session_idle_s), "1800", 1, 86400,
-	NULL, "A session unused this long stops working (ASVS L2: 30 min)."},
-    {"ISACD_SESSION_MAX_S", CFG_LONG, OFF(session_max_s), "43200", 1,
-	2592000, NULL, "A session's absolute lifetime (ASVS L2: 12 h)."},
+        NULL, "A session unused this long stops working (ASVS L2: 30 min)."},
+    {"ISACD_SESSION_MAX_S", CFG_LONG, OFF(session_max_s), "43200", 1, 2592000,
+        NULL, "A session's absolute lifetime (ASVS L2: 12 h)."},
     {"ISACD_LOGIN_WINDOW_S", CFG_LONG, OFF(login_window_s), "900", 1, 86400,
-	NULL, "Window over which failed logins are counted, and the first lockout's length; repeated lockouts double it (up to 24 h)."},
+        NULL,
+        "Window over which failed logins are counted, and the first lockout's length; repeated lockouts double it (up to 24 h)."},
     {"ISACD_LOGIN_MAX_ACCOUNT", CFG_LONG, OFF(login_max_account), "5", 1, 1000,
-	NULL, "Failed logins for one account within the window before 429."},
+        NULL, "Failed logins for one account within the window before 429."},
     {"ISACD_LOGIN_MAX_IP", CFG_LONG, OFF(login_max_ip), "20", 1, 100000, NULL,
-	"Failed logins from one IP address within the window before 429."},
+        "Failed logins from one IP address within the window before 429."},
     {"ISACD_TOKEN_MAX_DAYS", CFG_LONG, OFF(token_max_days), "365", 1, 3650,
-	NULL, "Longest lifetime of a personal API token, in days."},
+        NULL, "Longest lifetime of a personal API token, in days."},
 };
 
 #define CONFIG_NDEFS (sizeof(config_defs) / sizeof(config_defs[0]))
@@ -138,8 +151,9 @@ config_load(struct config *c, config_getenv_fn get, char *err, size_t errlen)
 		goto fail;
 	}
 	if (c->session_idle_s > c->session_max_s) {
-		snprintf(err, errlen, "ISACD_SESSION_IDLE_S: must not exceed "
-				      "ISACD_SESSION_MAX_S");
+		snprintf(err, errlen,
+		    "ISACD_SESSION_IDLE_S: must not exceed "
+		    "ISACD_SESSION_MAX_S");
 		goto fail;
 	}
 	return 0;
@@ -198,7 +212,8 @@ config_split_listen(const char *listen, char *host, size_t hostcap, int *port)
 		colon = he + 1;
 	} else {
 		colon = strrchr(listen, ':');
-		if (colon == NULL || memchr(listen, ':', (size_t)(colon - listen)))
+		if (colon == NULL ||
+		    memchr(listen, ':', (size_t)(colon - listen)))
 			return -1;
 		he = colon;
 	}

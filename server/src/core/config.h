@@ -52,8 +52,8 @@ typedef const char *(*config_getenv_fn)(const char *name);
  * writes one line naming the variable into err and returns -1; c then holds
  * nothing to free.  On success the caller frees c with config_free().
  */
-int config_load(struct config *c, config_getenv_fn get, char *err,
-    size_t errlen);
+int config_load(
+    struct config *c, config_getenv_fn get, char *err, size_t errlen);
 /** Free the strings of a loaded config. */
 void config_free(struct config *c);
 /** Print the table as Markdown (name, default, meaning). */
@@ -64,7 +64,7 @@ int config_is_known(const char *name);
  * Split "host:port" or "[v6]:port" into host (NUL-terminated, hostcap bytes)
  * and port; 0 on success, -1 on a malformed address.
  */
-int config_split_listen(const char *listen, char *host, size_t hostcap,
-    int *port);
+int config_split_listen(
+    const char *listen, char *host, size_t hostcap, int *port);
 
 #endif

@@ -83,22 +83,22 @@ log_request(const struct log_request *r)
 	n += (size_t)snprintf(line + n, sizeof(line) - n,
 	    "\",\"level\":\"info\",\"msg\":\"request\",\"request_id\":\"");
 	if (r->request_id)
-		n += log_json_escape(line + n, cap - n, r->request_id,
-		    strlen(r->request_id));
+		n += log_json_escape(
+		    line + n, cap - n, r->request_id, strlen(r->request_id));
 	n += (size_t)snprintf(line + n, sizeof(line) - n, "\",\"method\":\"");
 	if (r->method)
-		n += log_json_escape(line + n, cap - n, r->method,
-		    strlen(r->method));
+		n += log_json_escape(
+		    line + n, cap - n, r->method, strlen(r->method));
 	n += (size_t)snprintf(line + n, sizeof(line) - n, "\",\"route\":\"");
 	if (r->route)
-		n += log_json_escape(line + n, cap - n, r->route,
-		    strlen(r->route));
+		n += log_json_escape(
+		    line + n, cap - n, r->route, strlen(r->route));
 	n += (size_t)snprintf(line + n, sizeof(line) - n, "\"");
 	if (r->user_id) {
-		n += (size_t)snprintf(line + n, sizeof(line) - n,
-		    ",\"user_id\":\"");
-		n += log_json_escape(line + n, cap - n, r->user_id,
-		    strlen(r->user_id));
+		n += (size_t)snprintf(
+		    line + n, sizeof(line) - n, ",\"user_id\":\"");
+		n += log_json_escape(
+		    line + n, cap - n, r->user_id, strlen(r->user_id));
 		n += (size_t)snprintf(line + n, sizeof(line) - n, "\"");
 	}
 	n += (size_t)snprintf(line + n, sizeof(line) - n,

@@ -12,11 +12,11 @@
 
 #include "core/mem.h"
 
-#define METRICS_NSTATUS 500
+#define METRICS_NSTATUS  500
 #define METRICS_NBUCKETS 14
 
-static const double metrics_bounds[METRICS_NBUCKETS - 1] = {0.0005, 0.001,
-    0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+static const double metrics_bounds[METRICS_NBUCKETS - 1] = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 
 struct metrics {
 	size_t nroutes;
@@ -37,8 +37,8 @@ metrics_new(size_t nroutes, const char *const *route_names,
 	m->names = route_names;
 	m->methods = route_methods;
 	m->counts = xcalloc((nroutes + 1) * METRICS_NSTATUS, sizeof(uint64_t));
-	m->buckets = xcalloc((nroutes + 1) * METRICS_NBUCKETS,
-	    sizeof(uint64_t));
+	m->buckets =
+	    xcalloc((nroutes + 1) * METRICS_NBUCKETS, sizeof(uint64_t));
 	m->sum = xcalloc(nroutes + 1, sizeof(double));
 	return m;
 }
@@ -89,8 +89,7 @@ metrics_render(const struct metrics *m, struct evbuffer *out)
 				evbuffer_add_printf(out,
 				    "isacd_http_requests_total{method=\"%s\","
 				    "route=\"%s\",status=\"%zu\"} %llu\n",
-				    meth, name, s + 100,
-				    (unsigned long long)n);
+				    meth, name, s + 100, (unsigned long long)n);
 		}
 	}
 	evbuffer_add_printf(out,
@@ -128,7 +127,6 @@ metrics_render(const struct metrics *m, struct evbuffer *out)
 		    "route=\"%s\"} %.6f\n"
 		    "isacd_http_request_duration_seconds_count{method=\"%s\","
 		    "route=\"%s\"} %llu\n",
-		    meth, name, m->sum[r], meth, name,
-		    (unsigned long long)cum);
+		    meth, name, m->sum[r], meth, name, (unsigned long long)cum);
 	}
 }

@@ -68,8 +68,8 @@ secret_request_id(char out[17])
 	uint64_t x;
 
 	while (secret_rid_state == 0)
-		secret_random((uint8_t *)&secret_rid_state,
-		    sizeof(secret_rid_state));
+		secret_random(
+		    (uint8_t *)&secret_rid_state, sizeof(secret_rid_state));
 	x = secret_rid_state;
 	x ^= x << 13;
 	x ^= x >> 7;

@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SECRET_TOKEN_BYTES  32
-#define SECRET_TOKEN_MAX    64 /* prefix + 43 base64url chars + NUL */
-#define SECRET_SHA256_HEX   65
+#define SECRET_TOKEN_BYTES 32
+#define SECRET_TOKEN_MAX   64 /* prefix + 43 base64url chars + NUL */
+#define SECRET_SHA256_HEX  65
 
 #define TOKEN_PREFIX_SESSION "isacd_s_"
 #define TOKEN_PREFIX_PAT     "isacd_pat_"

@@ -64,8 +64,8 @@ work_pool_new(struct event_base *base, int threads, int queue_max)
 	p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (p->efd < 0)
 		fatal("eventfd failed");
-	p->ev = event_new(base, p->efd, EV_READ | EV_PERSIST,
-	    work_finished_cb, p);
+	p->ev =
+	    event_new(base, p->efd, EV_READ | EV_PERSIST, work_finished_cb, p);
 	if (p->ev == NULL || event_add(p->ev, NULL) != 0)
 		fatal("event_new failed");
 	p->threads = xcalloc((size_t)threads, sizeof(pthread_t));

@@ -23,8 +23,8 @@ struct work_stats {
 };
 
 /** Start `threads` workers with room for `queue_max` waiting jobs. */
-struct work_pool *work_pool_new(struct event_base *base, int threads,
-    int queue_max);
+struct work_pool *work_pool_new(
+    struct event_base *base, int threads, int queue_max);
 /** Stop the workers (joining them); waiting jobs are dropped (free_fn runs). */
 void work_pool_free(struct work_pool *p);
 /**

@@ -43,9 +43,9 @@ enum db_status {
 
 struct db_result {
 	enum db_status status;
-	PGresult *res;         /* DB_OK; valid during the callback only */
-	const char *sqlstate;  /* DB_ERROR */
-	const char *message;   /* DB_ERROR, for logs, never for clients */
+	PGresult *res;          /* DB_OK; valid during the callback only */
+	const char *sqlstate;   /* DB_ERROR */
+	const char *message;    /* DB_ERROR, for logs, never for clients */
 	const char *constraint; /* DB_ERROR: the violated constraint, if any */
 };
 
@@ -73,8 +73,8 @@ struct db_pool_stats {
 };
 
 /** Start a pool; connections open in the background. */
-struct db_pool *db_pool_new(struct event_base *base,
-    const struct db_pool_options *o);
+struct db_pool *db_pool_new(
+    struct event_base *base, const struct db_pool_options *o);
 /** Close every connection; pending callbacks get DB_UNAVAILABLE first. */
 void db_pool_free(struct db_pool *p);
 /**

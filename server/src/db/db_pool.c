@@ -295,12 +295,12 @@ dc_connect(struct db_conn *dc)
 	char options[256];
 	struct timeval tv = {p->o.connect_timeout_s, 0};
 
-	db_connect_params(p->conninfo, p->o.statement_timeout_ms, keys, vals,
-	    8, options, sizeof(options));
+	db_connect_params(p->conninfo, p->o.statement_timeout_ms, keys, vals, 8,
+	    options, sizeof(options));
 	dc->pg = PQconnectStartParams(keys, vals, 1);
 	if (dc->pg == NULL || PQstatus(dc->pg) == CONNECTION_BAD) {
-		dc_broken(dc, dc->pg ? PQerrorMessage(dc->pg) :
-				       "out of memory");
+		dc_broken(
+		    dc, dc->pg ? PQerrorMessage(dc->pg) : "out of memory");
 		return;
 	}
 	dc->state = DC_CONNECTING;
@@ -356,8 +356,8 @@ dc_io_cb(evutil_socket_t fd, short what, void *arg)
 				return;
 			}
 			if (dc->failed_once)
-				log_info("db: connection %d is back",
-				    dc->index);
+				log_info(
+				    "db: connection %d is back", dc->index);
 			dc->failed_once = false;
 			dc->backoff_ms = 0;
 			memset(dc->prepared, 0, dc->prepared_cap);
@@ -369,7 +369,8 @@ dc_io_cb(evutil_socket_t fd, short what, void *arg)
 		}
 	case DC_IDLE:
 		/* nothing expected: a notice, or the server went away */
-		if (!PQconsumeInput(dc->pg) || PQstatus(dc->pg) != CONNECTION_OK) {
+		if (!PQconsumeInput(dc->pg) ||
+		    PQstatus(dc->pg) != CONNECTION_OK) {
 			dc_broken(dc, PQerrorMessage(dc->pg));
 			return;
 		}
@@ -483,13 +484,13 @@ dc_start(struct db_conn *dc, struct db_query *q)
 		size_t cap = byte + 16;
 
 		dc->prepared = xrealloc(dc->prepared, cap);
-		memset(dc->prepared + dc->prepared_cap, 0,
-		    cap - dc->prepared_cap);
+		memset(
+		    dc->prepared + dc->prepared_cap, 0, cap - dc->prepared_cap);
 		dc->prepared_cap = cap;
 	}
 	if (!(dc->prepared[byte] & (1u << (id % 8)))) {
-		ok = PQsendPrepare(dc->pg, name, q->stmt->sql,
-		    q->stmt->nparams, NULL);
+		ok = PQsendPrepare(
+		    dc->pg, name, q->stmt->sql, q->stmt->nparams, NULL);
 		dc->state = DC_PREPARING;
 	} else {
 		ok = PQsendQueryPrepared(dc->pg, name, q->stmt->nparams,
@@ -533,10 +534,9 @@ dc_command_done(struct db_conn *dc)
 			PQclear(res);
 			dc->prepared[id / 8] |= (unsigned char)(1u << (id % 8));
 			snprintf(name, sizeof(name), "s%u", id);
-			if (!PQsendQueryPrepared(dc->pg, name,
-				q->stmt->nparams,
-				(const char *const *)q->values, NULL, NULL,
-				0)) {
+			if (!PQsendQueryPrepared(dc->pg, name, q->stmt->nparams,
+			        (const char *const *)q->values, NULL, NULL,
+			        0)) {
 				dc_broken(dc, PQerrorMessage(dc->pg));
 				return;
 			}
@@ -601,12 +601,12 @@ dq_deliver(struct db_query *q, PGresult *res)
 	}
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		r.status = DB_ERROR;
-		r.sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) :
-				   NULL;
+		r.sqlstate =
+		    res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 		r.message = res ? PQresultErrorMessage(res) : "no result";
-		r.constraint = res ? PQresultErrorField(res,
-					 PG_DIAG_CONSTRAINT_NAME) :
-				     NULL;
+		r.constraint = res
+		    ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME)
+		    : NULL;
 		if (r.sqlstate == NULL)
 			r.sqlstate = "XX000";
 		/* 57P0x: the server is shutting down; 08xxx: connection */

@@ -27,8 +27,8 @@ static int migrate_parse_name(const char *name, int *version);
 static int migrate_add(struct migration_set *set, const char *name,
     const char *data, size_t len, char *err, size_t errlen);
 static int migrate_cmp(const void *a, const void *b);
-static int migrate_applied(PGconn *pg, PGresult **res, char *err,
-    size_t errlen);
+static int migrate_applied(
+    PGconn *pg, PGresult **res, char *err, size_t errlen);
 static int migrate_exec(PGconn *pg, const char *sql, char *err, size_t errlen);
 
 /* "relation ... already exists, skipping" and the like are not for users */
@@ -47,7 +47,7 @@ migrate_load_embedded(struct migration_set *set, char *err, size_t errlen)
 		const struct embedded_file *f = &embedded_migrations[i];
 
 		if (migrate_add(set, f->name, (const char *)f->data, f->len,
-			err, errlen) != 0) {
+		        err, errlen) != 0) {
 			migrate_set_free(set);
 			return -1;
 		}
@@ -57,16 +57,16 @@ migrate_load_embedded(struct migration_set *set, char *err, size_t errlen)
 }
 
 int
-migrate_load_dir(const char *dir, struct migration_set *set, char *err,
-    size_t errlen)
+migrate_load_dir(
+    const char *dir, struct migration_set *set, char *err, size_t errlen)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
 
 	memset(set, 0, sizeof(*set));
 	if (d == NULL) {
-		snprintf(err, errlen, "cannot open %s: %s", dir,
-		    strerror(errno));
+		snprintf(
+		    err, errlen, "cannot open %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -104,7 +104,7 @@ migrate_load_dir(const char *dir, struct migration_set *set, char *err,
 		fclose(f);
 		data[size] = '\0';
 		if (migrate_add(set, de->d_name, data, (size_t)size, err,
-			errlen) != 0) {
+		        errlen) != 0) {
 			free(data);
 			goto fail;
 		}
@@ -145,8 +145,8 @@ migrate_latest(const struct migration_set *set)
 }
 
 PGconn *
-migrate_connect(const char *conninfo, int statement_timeout_ms, char *err,
-    size_t errlen)
+migrate_connect(
+    const char *conninfo, int statement_timeout_ms, char *err, size_t errlen)
 {
 	const char *keys[8], *vals[8];
 	char options[256];
@@ -205,22 +205,22 @@ migrate_check(PGconn *pg, const struct migration_set *set, int *pending,
 }
 
 int
-migrate_apply(PGconn *pg, const struct migration_set *set, FILE *out,
-    char *err, size_t errlen)
+migrate_apply(PGconn *pg, const struct migration_set *set, FILE *out, char *err,
+    size_t errlen)
 {
 	PGresult *res = NULL;
 	int rc = -1, pending, applied = 0;
 
 	if (migrate_exec(pg,
-		"CREATE TABLE IF NOT EXISTS schema_migrations ("
-		" version integer PRIMARY KEY,"
-		" name text NOT NULL,"
-		" checksum text NOT NULL,"
-		" applied_at timestamptz NOT NULL DEFAULT now())",
-		err, errlen) != 0)
+	        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	        " version integer PRIMARY KEY,"
+	        " name text NOT NULL,"
+	        " checksum text NOT NULL,"
+	        " applied_at timestamptz NOT NULL DEFAULT now())",
+	        err, errlen) != 0)
 		return -1;
 	if (migrate_exec(pg, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")",
-		err, errlen) != 0)
+	        err, errlen) != 0)
 		return -1;
 	if (migrate_check(pg, set, &pending, err, errlen) != 0)
 		goto done;
@@ -280,9 +280,9 @@ done:
 	{
 		char ignore[64];
 
-		migrate_exec(pg, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY
-				 ")",
-		    ignore, sizeof(ignore));
+		migrate_exec(pg,
+		    "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", ignore,
+		    sizeof(ignore));
 	}
 	return rc;
 }
@@ -290,8 +290,9 @@ done:
 static int
 migrate_applied(PGconn *pg, PGresult **res, char *err, size_t errlen)
 {
-	PGresult *r = PQexec(pg, "SELECT to_regclass('schema_migrations') "
-				 "IS NOT NULL");
+	PGresult *r = PQexec(pg,
+	    "SELECT to_regclass('schema_migrations') "
+	    "IS NOT NULL");
 
 	*res = NULL;
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -304,8 +305,9 @@ migrate_applied(PGconn *pg, PGresult **res, char *err, size_t errlen)
 		return 0;
 	}
 	PQclear(r);
-	r = PQexec(pg, "SELECT version, checksum FROM schema_migrations "
-		       "ORDER BY version");
+	r = PQexec(pg,
+	    "SELECT version, checksum FROM schema_migrations "
+	    "ORDER BY version");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		snprintf(err, errlen, "%s", PQresultErrorMessage(r));
 		PQclear(r);
@@ -325,8 +327,7 @@ migrate_exec(PGconn *pg, const char *sql, char *err, size_t errlen)
 		const char *m = PQresultErrorMessage(r);
 
 		if (errlen > 1)
-			snprintf(err, errlen, "%.*s", (int)strcspn(m, "\n"),
-			    m);
+			snprintf(err, errlen, "%.*s", (int)strcspn(m, "\n"), m);
 		PQclear(r);
 		return -1;
 	}
@@ -358,8 +359,8 @@ migrate_add(struct migration_set *set, const char *name, const char *data,
 	int v;
 
 	if (migrate_parse_name(name, &v) != 0) {
-		snprintf(err, errlen, "%s: migration names are NNNN_name.sql",
-		    name);
+		snprintf(
+		    err, errlen, "%s: migration names are NNNN_name.sql", name);
 		return -1;
 	}
 	if (memchr(data, '\0', len) != NULL) {

@@ -30,8 +30,8 @@ struct migration_set {
 /** The migrations compiled into this binary. */
 int migrate_load_embedded(struct migration_set *set, char *err, size_t errlen);
 /** The migrations in a directory (for development and tests). */
-int migrate_load_dir(const char *dir, struct migration_set *set, char *err,
-    size_t errlen);
+int migrate_load_dir(
+    const char *dir, struct migration_set *set, char *err, size_t errlen);
 void migrate_set_free(struct migration_set *set);
 /** The highest version in the set (0 when empty). */
 int migrate_latest(const struct migration_set *set);
@@ -48,7 +48,7 @@ int migrate_apply(PGconn *pg, const struct migration_set *set, FILE *out,
 int migrate_check(PGconn *pg, const struct migration_set *set, int *pending,
     char *err, size_t errlen);
 /** Open a blocking connection with isacd's session settings. */
-PGconn *migrate_connect(const char *conninfo, int statement_timeout_ms,
-    char *err, size_t errlen);
+PGconn *migrate_connect(
+    const char *conninfo, int statement_timeout_ms, char *err, size_t errlen);
 
 #endif

@@ -26,8 +26,8 @@ static size_t password_list_n;
 
 static void password_list_init(void);
 static int password_list_cmp(const void *key, const void *elem);
-static bool password_contains_ci(const char *hay, size_t hlen,
-    const char *needle, size_t nlen);
+static bool password_contains_ci(
+    const char *hay, size_t hlen, const char *needle, size_t nlen);
 static bool password_lookup(const char *s, size_t n);
 
 int
@@ -78,12 +78,13 @@ password_policy_check(const char *pw, size_t len, const char *email,
 		while (*p) {
 			size_t wl;
 
-			while (*p == ' ' || *p == '\t' || *p == '-' ||
-			    *p == '.')
+			while (
+			    *p == ' ' || *p == '\t' || *p == '-' || *p == '.')
 				p++;
 			wl = strcspn(p, " \t-.");
 			if (wl >= 3 && password_contains_ci(pw, len, p, wl)) {
-				*why = "the password must not contain your name";
+				*why =
+				    "the password must not contain your name";
 				return -1;
 			}
 			p += wl;
@@ -104,7 +105,8 @@ password_is_common(const char *pw, size_t len)
 		s++;
 	while (e > s && !isalpha((unsigned char)pw[e - 1]))
 		e--;
-	return e - s >= 4 && (s > 0 || e < len) && password_lookup(pw + s, e - s);
+	return e - s >= 4 && (s > 0 || e < len) &&
+	    password_lookup(pw + s, e - s);
 }
 
 int
@@ -115,8 +117,8 @@ password_hash(const char *pw, size_t len, const struct password_params *pp,
 	int rc;
 
 	secret_random(salt, sizeof(salt));
-	if (argon2_encodedlen(pp->t, pp->m_kib, pp->p, sizeof(salt), 32,
-		Argon2_id) > outcap)
+	if (argon2_encodedlen(
+	        pp->t, pp->m_kib, pp->p, sizeof(salt), 32, Argon2_id) > outcap)
 		return -1;
 	rc = argon2id_hash_encoded(pp->t, pp->m_kib, pp->p, pw, len, salt,
 	    sizeof(salt), 32, out, outcap);
@@ -140,8 +142,8 @@ password_needs_rehash(const char *encoded, const struct password_params *pp)
 {
 	unsigned v, m, t, p;
 
-	if (sscanf(encoded, "$argon2id$v=%u$m=%u,t=%u,p=%u$", &v, &m, &t,
-		&p) != 4)
+	if (sscanf(encoded, "$argon2id$v=%u$m=%u,t=%u,p=%u$", &v, &m, &t, &p) !=
+	    4)
 		return true;
 	return v != ARGON2_VERSION_NUMBER || m != pp->m_kib || t != pp->t ||
 	    p != pp->p;
@@ -166,8 +168,8 @@ password_list_init(void)
 		if (*p) {
 			if (n == cap) {
 				cap *= 2;
-				password_list = xrealloc(password_list,
-				    cap * sizeof(char *));
+				password_list = xrealloc(
+				    password_list, cap * sizeof(char *));
 			}
 			password_list[n++] = p;
 		}
@@ -189,7 +191,8 @@ password_list_cmp(const void *key, const void *elem)
 	size_t i;
 
 	for (i = 0; i < k->n && e[i]; i++) {
-		unsigned char c = (unsigned char)tolower((unsigned char)k->s[i]);
+		unsigned char c =
+		    (unsigned char)tolower((unsigned char)k->s[i]);
 
 		if (c != e[i])
 			return c < e[i] ? -1 : 1;
@@ -206,20 +209,21 @@ password_lookup(const char *s, size_t n)
 
 	pthread_once(&password_list_once, password_list_init);
 	return bsearch(&k, password_list, password_list_n, sizeof(char *),
-		   password_list_cmp) != NULL;
+	           password_list_cmp) != NULL;
 }
 
 static bool
-password_contains_ci(const char *hay, size_t hlen, const char *needle,
-    size_t nlen)
+password_contains_ci(
+    const char *hay, size_t hlen, const char *needle, size_t nlen)
 {
 	if (nlen == 0 || nlen > hlen)
 		return false;
 	for (size_t i = 0; i + nlen <= hlen; i++) {
 		size_t k = 0;
 
-		while (k < nlen && tolower((unsigned char)hay[i + k]) ==
-				       tolower((unsigned char)needle[k]))
+		while (k < nlen &&
+		    tolower((unsigned char)hay[i + k]) ==
+		        tolower((unsigned char)needle[k]))
 			k++;
 		if (k == nlen)
 			return true;

@@ -43,7 +43,7 @@ int password_hash(const char *pw, size_t len, const struct password_params *pp,
 /** 1 when pw matches encoded, 0 when not, -1 when encoded is unusable. */
 int password_verify(const char *encoded, const char *pw, size_t len);
 /** True when encoded was made with other parameters than pp. */
-bool password_needs_rehash(const char *encoded,
-    const struct password_params *pp);
+bool password_needs_rehash(
+    const char *encoded, const struct password_params *pp);
 
 #endif

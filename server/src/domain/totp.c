@@ -24,7 +24,8 @@ totp_hotp(const uint8_t *key, size_t keylen, uint64_t counter, int digits)
 		counter >>= 8;
 	}
 	if (HMAC(EVP_sha1(), key, (int)keylen, msg, sizeof(msg), md, &mdlen) ==
-	    NULL || mdlen < 20)
+	        NULL ||
+	    mdlen < 20)
 		return 0xffffffffu;
 	off = md[mdlen - 1] & 0x0f;
 	bin = (uint32_t)(md[off] & 0x7f) << 24 | (uint32_t)md[off + 1] << 16 |

@@ -24,7 +24,8 @@ v_only(json_t *obj, const char *const *allowed, json_t *errors)
 	const char *key;
 	json_t *val;
 
-	json_object_foreach(obj, key, val) {
+	json_object_foreach(obj, key, val)
+	{
 		bool ok = false;
 
 		(void)val;
@@ -32,7 +33,8 @@ v_only(json_t *obj, const char *const *allowed, json_t *errors)
 			if (strcmp(key, allowed[i]) == 0)
 				ok = true;
 		if (!ok) {
-			/* keys come from the client: keep the field printable */
+			/* keys come from the client: keep the field printable
+			 */
 			char field[80];
 
 			snprintf(field, sizeof(field), "%s", key);
@@ -98,8 +100,7 @@ v_string(json_t *obj, const char *key, unsigned flags, size_t min_chars,
 }
 
 int
-v_bool(json_t *obj, const char *key, unsigned flags, bool *out,
-    json_t *errors)
+v_bool(json_t *obj, const char *key, unsigned flags, bool *out, json_t *errors)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -137,8 +138,8 @@ v_int(json_t *obj, const char *key, unsigned flags, long long min,
 		return -1;
 	}
 	if (json_integer_value(v) < min || json_integer_value(v) > max) {
-		snprintf(msg, sizeof(msg), "must be from %lld to %lld", min,
-		    max);
+		snprintf(
+		    msg, sizeof(msg), "must be from %lld to %lld", min, max);
 		v_error(errors, key, msg);
 		return -1;
 	}
@@ -174,7 +175,7 @@ v_email_valid(const char *s)
 				return false;
 			dot = true;
 		} else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			       (c >= '0' && c <= '9') || c == '-')) {
+		               (c >= '0' && c <= '9') || c == '-')) {
 			return false;
 		}
 	}

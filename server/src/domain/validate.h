@@ -27,9 +27,10 @@ void v_only(json_t *obj, const char *const *allowed, json_t *errors);
  */
 const char *v_string(json_t *obj, const char *key, unsigned flags,
     size_t min_chars, size_t max_chars, json_t *errors);
-/** A boolean member: 1 and *out set when present, 0 when absent, -1 on error. */
-int v_bool(json_t *obj, const char *key, unsigned flags, bool *out,
-    json_t *errors);
+/** A boolean member: 1 and *out set when present, 0 when absent, -1 on error.
+ */
+int v_bool(
+    json_t *obj, const char *key, unsigned flags, bool *out, json_t *errors);
 /** An integer member within min..max: 1 present, 0 absent, -1 on error. */
 int v_int(json_t *obj, const char *key, unsigned flags, long long min,
     long long max, long long *out, json_t *errors);

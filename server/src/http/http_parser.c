@@ -77,8 +77,8 @@ http_parse_head(const char *buf, size_t len, const struct http_limits *lim,
 		*why = "request line must end with CRLF";
 		return 400;
 	}
-	if ((rc = http_parse_request_line(p, (size_t)(eol - 1 - p), lim, h,
-		 why)) != 0)
+	if ((rc = http_parse_request_line(
+	         p, (size_t)(eol - 1 - p), lim, h, why)) != 0)
 		return rc;
 	p = eol + 1;
 
@@ -154,8 +154,8 @@ http_list_has(const char *value, size_t len, const char *token)
 	while (i < len) {
 		size_t s, e;
 
-		while (i < len && (value[i] == ' ' || value[i] == '\t' ||
-				      value[i] == ','))
+		while (i < len &&
+		    (value[i] == ' ' || value[i] == '\t' || value[i] == ','))
 			i++;
 		s = i;
 		while (i < len && value[i] != ',')
@@ -175,43 +175,72 @@ http_method_name(enum http_method m)
 	static const char *names[] = {"GET", "HEAD", "POST", "PUT", "PATCH",
 	    "DELETE", "OPTIONS", "OTHER"};
 
-	return (unsigned)m < sizeof(names) / sizeof(names[0]) ? names[m] :
-								 "OTHER";
+	return (unsigned)m < sizeof(names) / sizeof(names[0]) ? names[m]
+	                                                      : "OTHER";
 }
 
 const char *
 http_status_reason(int status)
 {
 	switch (status) {
-	case 100: return "Continue";
-	case 101: return "Switching Protocols";
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 410: return "Gone";
-	case 411: return "Length Required";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 415: return "Unsupported Media Type";
-	case 417: return "Expectation Failed";
-	case 422: return "Unprocessable Content";
-	case 426: return "Upgrade Required";
-	case 428: return "Precondition Required";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Unknown";
+	case 100:
+		return "Continue";
+	case 101:
+		return "Switching Protocols";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 409:
+		return "Conflict";
+	case 410:
+		return "Gone";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Content Too Large";
+	case 414:
+		return "URI Too Long";
+	case 415:
+		return "Unsupported Media Type";
+	case 417:
+		return "Expectation Failed";
+	case 422:
+		return "Unprocessable Content";
+	case 426:
+		return "Upgrade Required";
+	case 428:
+		return "Precondition Required";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Unknown";
 	}
 }
 
@@ -346,8 +375,7 @@ http_apply_headers(struct http_head *h, const char **why)
 
 		if (http_ieq(hd->name, hd->name_len, "host")) {
 			hosts++;
-		} else if (http_ieq(hd->name, hd->name_len,
-			       "content-length")) {
+		} else if (http_ieq(hd->name, hd->name_len, "content-length")) {
 			long long n = 0;
 
 			if (++cls > 1) {
@@ -368,8 +396,8 @@ http_apply_headers(struct http_head *h, const char **why)
 				n = n * 10 + (c - '0');
 			}
 			h->content_length = n;
-		} else if (http_ieq(hd->name, hd->name_len,
-			       "transfer-encoding")) {
+		} else if (http_ieq(
+		               hd->name, hd->name_len, "transfer-encoding")) {
 			if (te != NULL) {
 				*why = "duplicate Transfer-Encoding";
 				return 400;
@@ -379,14 +407,14 @@ http_apply_headers(struct http_head *h, const char **why)
 			if (http_list_has(hd->value, hd->value_len, "close"))
 				h->keep_alive = false;
 			else if (h->minor == 0 &&
-			    http_list_has(hd->value, hd->value_len,
-				"keep-alive"))
+			    http_list_has(
+			        hd->value, hd->value_len, "keep-alive"))
 				h->keep_alive = true;
 			if (http_list_has(hd->value, hd->value_len, "upgrade"))
 				h->connection_upgrade = true;
 		} else if (http_ieq(hd->name, hd->name_len, "expect")) {
-			if (!http_ieq(hd->value, hd->value_len,
-				"100-continue")) {
+			if (!http_ieq(
+			        hd->value, hd->value_len, "100-continue")) {
 				*why = "unsupported expectation";
 				return 417;
 			}
@@ -394,8 +422,8 @@ http_apply_headers(struct http_head *h, const char **why)
 		}
 	}
 	if (h->minor >= 1 && hosts != 1) {
-		*why = hosts ? "more than one Host header" :
-			       "missing Host header";
+		*why =
+		    hosts ? "more than one Host header" : "missing Host header";
 		return 400;
 	}
 	if (hosts > 1) {

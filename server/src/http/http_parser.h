@@ -78,10 +78,11 @@ int http_parse_head(const char *buf, size_t len, const struct http_limits *lim,
     struct http_head *h, const char **why);
 
 /** The value of the first header named `name` (case-insensitive), or NULL. */
-const struct http_header *http_head_get(const struct http_head *h,
-    const char *name);
+const struct http_header *http_head_get(
+    const struct http_head *h, const char *name);
 
-/** True when the comma-separated list value contains token (case-insensitive). */
+/** True when the comma-separated list value contains token (case-insensitive).
+ */
 bool http_list_has(const char *value, size_t len, const char *token);
 
 /** Method name for a method enum ("GET", ...). */

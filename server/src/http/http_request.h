@@ -37,7 +37,7 @@ struct http_req {
 	struct http_server *srv;
 	struct http_conn *hc;
 	struct arena *arena;
-	struct http_head head; /* points into arena */
+	struct http_head head;          /* points into arena */
 	const struct http_route *route; /* NULL when unmatched */
 	size_t route_index;
 	struct http_param params[HTTP_MAX_PARAMS];
@@ -54,9 +54,9 @@ struct http_req {
 	struct http_out_header *out_headers;
 	void *pending;
 	void (*pending_abandon)(void *pending);
-	void *app;         /* the application's context */
-	void *auth;        /* the authenticated principal, set by the app */
-	void *state;       /* a handler's state across its continuations */
+	void *app;            /* the application's context */
+	void *auth;           /* the authenticated principal, set by the app */
+	void *state;          /* a handler's state across its continuations */
 	const char *log_user; /* user id for the access log, or NULL */
 };
 
@@ -71,11 +71,11 @@ const char *http_req_header(struct http_req *r, const char *name);
  */
 int http_req_query(struct http_req *r, const char *name, const char **value);
 /** Add a response header; name and value are copied. */
-void http_req_add_header(struct http_req *r, const char *name,
-    const char *value);
+void http_req_add_header(
+    struct http_req *r, const char *name, const char *value);
 /** Register the one piece of pending async work and how to abandon it. */
-void http_req_set_pending(struct http_req *r, void *pending,
-    void (*abandon)(void *));
+void http_req_set_pending(
+    struct http_req *r, void *pending, void (*abandon)(void *));
 /** The pending work completed: forget it. */
 void http_req_clear_pending(struct http_req *r);
 
@@ -92,14 +92,14 @@ void http_respond_problem(struct http_req *r, int status, const char *detail);
  * Answer with a problem carrying "errors": [{field, message}]; takes the
  * reference to errors (may be NULL).
  */
-void http_respond_problem_errors(struct http_req *r, int status,
-    const char *detail, json_t *errors);
+void http_respond_problem_errors(
+    struct http_req *r, int status, const char *detail, json_t *errors);
 
 /**
  * Render a problem document: {"type","title","status","detail"[,"errors"]}.
  * Takes the reference to errors; the caller frees the result with free().
  */
-char *http_problem_render(int status, const char *detail, json_t *errors,
-    size_t *len);
+char *http_problem_render(
+    int status, const char *detail, json_t *errors, size_t *len);
 
 #endif

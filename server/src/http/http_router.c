@@ -28,8 +28,8 @@ http_router_match(const struct http_route *routes, size_t n,
 		struct http_param params[HTTP_MAX_PARAMS];
 		size_t np = 0;
 
-		if (!http_router_path_match(routes[i].pattern, path, path_len,
-			params, &np))
+		if (!http_router_path_match(
+		        routes[i].pattern, path, path_len, params, &np))
 			continue;
 		path_known = true;
 		if (routes[i].method == want && method != HTTP_OTHER) {
@@ -44,8 +44,8 @@ http_router_match(const struct http_route *routes, size_t n,
 			http_router_allow_add(m->allow, sizeof(m->allow),
 			    http_method_name(routes[i].method));
 			if (routes[i].method == HTTP_GET)
-				http_router_allow_add(m->allow,
-				    sizeof(m->allow), "HEAD");
+				http_router_allow_add(
+				    m->allow, sizeof(m->allow), "HEAD");
 		}
 	}
 	if (method == HTTP_OTHER)

@@ -18,12 +18,12 @@ struct http_req;
 typedef void (*http_handler_fn)(struct http_req *req);
 
 /* route flags */
-#define ROUTE_JSON_BODY  0x01u /* a JSON object body is required */
-#define ROUTE_JSON_OPT   0x02u /* a JSON object body is optional */
-#define ROUTE_AUTH       0x04u /* a bearer token is required */
-#define ROUTE_WRITE      0x08u /* changes state: refused to read-only tokens */
-#define ROUTE_SESSION    0x10u /* needs a session, not a personal API token */
-#define ROUTE_STAFF      0x20u /* platform staff only */
+#define ROUTE_JSON_BODY 0x01u /* a JSON object body is required */
+#define ROUTE_JSON_OPT  0x02u /* a JSON object body is optional */
+#define ROUTE_AUTH      0x04u /* a bearer token is required */
+#define ROUTE_WRITE     0x08u /* changes state: refused to read-only tokens */
+#define ROUTE_SESSION   0x10u /* needs a session, not a personal API token */
+#define ROUTE_STAFF     0x20u /* platform staff only */
 
 struct http_route {
 	enum http_method method;
@@ -42,7 +42,7 @@ struct http_param {
 };
 
 struct http_match {
-	int status; /* 0 when a route matched, else 404, 405 or 501 */
+	int status;   /* 0 when a route matched, else 404, 405 or 501 */
 	size_t route; /* index into the table when status == 0 */
 	struct http_param params[HTTP_MAX_PARAMS];
 	size_t nparams;

@@ -100,13 +100,13 @@ http_server_accept(struct conn *c, void *server)
 	hc->conn = c;
 	hc->srv = s;
 	hc->state = HC_HEAD;
-	hc->resume = event_new(bufferevent_get_base(c->bev), -1, 0,
-	    http_conn_resume_cb, hc);
+	hc->resume = event_new(
+	    bufferevent_get_base(c->bev), -1, 0, http_conn_resume_cb, hc);
 	if (hc->resume == NULL)
 		fatal("event_new failed");
 	conn_set_proto(c, &http_proto, hc);
-	bufferevent_setwatermark(c->bev, EV_READ, 0,
-	    s->o.max_header + s->o.max_body + 4096);
+	bufferevent_setwatermark(
+	    c->bev, EV_READ, 0, s->o.max_header + s->o.max_body + 4096);
 	conn_set_deadline(c, (int64_t)s->o.header_timeout_s * 1000);
 }
 
@@ -119,8 +119,7 @@ http_server_drain(struct http_server *s, struct conn *c)
 	if (c->proto != &http_proto || hc == NULL)
 		return;
 	if (hc->state == HC_IDLE ||
-	    (hc->state == HC_HEAD &&
-		evbuffer_get_length(conn_input(c)) == 0))
+	    (hc->state == HC_HEAD && evbuffer_get_length(conn_input(c)) == 0))
 		conn_close(c);
 }
 
@@ -233,8 +232,8 @@ http_conn_process(struct http_conn *hc)
 			    HTTP_OUTPUT_HIGH)
 				return; /* resumes from on_drained */
 			hc->state = HC_HEAD;
-			conn_set_deadline(c,
-			    (int64_t)hc->srv->o.header_timeout_s * 1000);
+			conn_set_deadline(
+			    c, (int64_t)hc->srv->o.header_timeout_s * 1000);
 			break;
 		case HC_HEAD:
 			if (http_conn_take_head(hc) != 0)
@@ -305,8 +304,8 @@ http_conn_take_head(struct http_conn *hc)
 		http_reject(hc, 413, "request body too large");
 		return -1;
 	}
-	r->body_len = r->head.content_length > 0 ?
-	    (size_t)r->head.content_length : 0;
+	r->body_len =
+	    r->head.content_length > 0 ? (size_t)r->head.content_length : 0;
 	status = http_precheck(r, &why);
 	if (status != 0) {
 		if (r->body_len > 0)
@@ -394,20 +393,20 @@ http_dispatch(struct http_req *r)
 	if (flags & (ROUTE_JSON_BODY | ROUTE_JSON_OPT)) {
 		if (r->body_len == 0) {
 			if (flags & ROUTE_JSON_BODY) {
-				http_respond_problem(r, 400,
-				    "a JSON object body is required");
+				http_respond_problem(
+				    r, 400, "a JSON object body is required");
 				return;
 			}
 		} else {
 			json_error_t err;
 
 			if (!codec_utf8_valid(r->body, r->body_len)) {
-				http_respond_problem(r, 400,
-				    "the body is not valid UTF-8");
+				http_respond_problem(
+				    r, 400, "the body is not valid UTF-8");
 				return;
 			}
-			r->json = json_loadb(r->body, r->body_len,
-			    JSON_REJECT_DUPLICATES, &err);
+			r->json = json_loadb(
+			    r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
 			if (r->json == NULL) {
 				char detail[200];
 
@@ -418,8 +417,8 @@ http_dispatch(struct http_req *r)
 				return;
 			}
 			if (!json_is_object(r->json)) {
-				http_respond_problem(r, 400,
-				    "the body must be a JSON object");
+				http_respond_problem(
+				    r, 400, "the body must be a JSON object");
 				return;
 			}
 		}
@@ -560,8 +559,8 @@ http_req_query(struct http_req *r, const char *name, const char **value)
 		k = http_unescape(r->arena, q, (size_t)(ke - q), &klen);
 		if (k != NULL && klen == nlen && memcmp(k, name, nlen) == 0) {
 			v = eq ? http_unescape(r->arena, eq + 1,
-				     (size_t)(pe - eq - 1), &vlen) :
-				 arena_strdup(r->arena, "");
+			             (size_t)(pe - eq - 1), &vlen)
+			       : arena_strdup(r->arena, "");
 			if (v == NULL || (eq && !codec_utf8_valid(v, vlen)))
 				return -1;
 			*value = v;
@@ -584,8 +583,7 @@ http_req_add_header(struct http_req *r, const char *name, const char *value)
 }
 
 void
-http_req_set_pending(struct http_req *r, void *pending,
-    void (*abandon)(void *))
+http_req_set_pending(struct http_req *r, void *pending, void (*abandon)(void *))
 {
 	r->pending = pending;
 	r->pending_abandon = abandon;
@@ -612,8 +610,8 @@ http_respond(struct http_req *r, int status, const char *ctype,
 	int64_t us;
 
 	if (r->responded) {
-		log_error("request %s answered twice (%d)", r->request_id,
-		    status);
+		log_error(
+		    "request %s answered twice (%d)", r->request_id, status);
 		return;
 	}
 	r->responded = true;
@@ -621,9 +619,9 @@ http_respond(struct http_req *r, int status, const char *ctype,
 	http_req_clear_pending(r);
 	us = clock_mono_us() - r->start_us;
 	lr.request_id = r->request_id;
-	lr.method = r->head.method_str ?
-	    arena_strndup(r->arena, r->head.method_str, r->head.method_len) :
-	    "-";
+	lr.method = r->head.method_str
+	    ? arena_strndup(r->arena, r->head.method_str, r->head.method_len)
+	    : "-";
 	lr.route = r->route ? r->route->pattern : "-";
 	lr.status = status;
 	lr.us = us;
@@ -637,11 +635,11 @@ http_respond(struct http_req *r, int status, const char *ctype,
 	evbuffer_add_printf(out,
 	    "HTTP/1.1 %d %s\r\nDate: %s\r\nX-Request-Id: %s\r\n"
 	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",
-	    status, http_status_reason(status), http_date_now(),
-	    r->request_id);
+	    status, http_status_reason(status), http_date_now(), r->request_id);
 	if (r->tls)
-		evbuffer_add_printf(out, "Strict-Transport-Security: "
-					 "max-age=63072000\r\n");
+		evbuffer_add_printf(out,
+		    "Strict-Transport-Security: "
+		    "max-age=63072000\r\n");
 	for (struct http_out_header *h = r->out_headers; h; h = h->next)
 		evbuffer_add_printf(out, "%s: %s\r\n", h->name, h->value);
 	if (!keep)
@@ -672,8 +670,8 @@ http_respond_json(struct http_req *r, int status, json_t *body)
 		http_respond_problem(r, 500, "response rendering failed");
 		return;
 	}
-	http_respond(r, status, "application/json; charset=utf-8", s,
-	    strlen(s));
+	http_respond(
+	    r, status, "application/json; charset=utf-8", s, strlen(s));
 	free(s);
 }
 
@@ -690,8 +688,8 @@ http_respond_problem(struct http_req *r, int status, const char *detail)
 }
 
 void
-http_respond_problem_errors(struct http_req *r, int status,
-    const char *detail, json_t *errors)
+http_respond_problem_errors(
+    struct http_req *r, int status, const char *detail, json_t *errors)
 {
 	size_t len;
 	char *s = http_problem_render(status, detail, errors, &len);
@@ -701,28 +699,29 @@ http_respond_problem_errors(struct http_req *r, int status,
 }
 
 char *
-http_problem_render(int status, const char *detail, json_t *errors,
-    size_t *len)
+http_problem_render(int status, const char *detail, json_t *errors, size_t *len)
 {
 	json_t *p = json_object();
 	char *s;
 
 	json_object_set_new(p, "type", json_string("about:blank"));
-	json_object_set_new(p, "title", json_string(http_status_reason(status)));
+	json_object_set_new(
+	    p, "title", json_string(http_status_reason(status)));
 	json_object_set_new(p, "status", json_integer(status));
 	if (detail != NULL) {
 		json_t *d = json_string(detail);
 
 		/* a detail that is not valid UTF-8 must not lose the answer */
-		json_object_set_new(p, "detail",
-		    d ? d : json_string("(unprintable detail)"));
+		json_object_set_new(
+		    p, "detail", d ? d : json_string("(unprintable detail)"));
 	}
 	if (errors != NULL)
 		json_object_set_new(p, "errors", errors);
 	s = json_dumps(p, JSON_COMPACT);
 	json_decref(p);
-	if (s == NULL)
-		fatal("cannot render a problem document");
+	if (s == NULL) /* only on exhaustion: answer anyway */
+		s = xstrdup("{\"type\":\"about:blank\",\"title\":"
+		            "\"Internal Server Error\",\"status\":500}");
 	*len = strlen(s);
 	return s;
 }
@@ -752,7 +751,7 @@ http_json_content_type(const char *v)
 				cl -= 2;
 			}
 			if (!((cl == 5 && strncasecmp(cs, "utf-8", 5) == 0) ||
-				(cl == 4 && strncasecmp(cs, "utf8", 4) == 0)))
+			        (cl == 4 && strncasecmp(cs, "utf8", 4) == 0)))
 				return false;
 		}
 		params = strchr(p, ';');

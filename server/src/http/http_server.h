@@ -46,7 +46,8 @@ void http_server_accept(struct conn *c, void *server);
  * current response; no connection is kept alive.
  */
 void http_server_drain(struct http_server *s, struct conn *c);
-/** Upgrade hook: detach HTTP from c after a 101 so another protocol can own it. */
+/** Upgrade hook: detach HTTP from c after a 101 so another protocol can own it.
+ */
 void http_server_detach(struct conn *c);
 
 #endif

@@ -71,8 +71,8 @@ conn_new(struct net *n, int fd, const struct sockaddr *sa)
 	c->timer = evtimer_new(n->base, conn_timer_cb, c);
 	if (c->timer == NULL)
 		fatal("evtimer_new failed");
-	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
-	    c);
+	bufferevent_setcb(
+	    c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	bufferevent_set_timeouts(c->bev, NULL, &wto);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
@@ -242,8 +242,8 @@ conn_linger_start(struct conn *c)
 	bufferevent_enable(c->bev, EV_READ);
 	evtimer_del(c->timer);
 	{
-		struct timeval tv = {CONN_LINGER_MS / 1000,
-		    (CONN_LINGER_MS % 1000) * 1000};
+		struct timeval tv = {
+		    CONN_LINGER_MS / 1000, (CONN_LINGER_MS % 1000) * 1000};
 
 		evtimer_add(c->timer, &tv);
 	}

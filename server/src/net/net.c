@@ -28,7 +28,7 @@ static void net_accept_retry_cb(evutil_socket_t fd, short what, void *arg);
 static void net_reaper_cb(evutil_socket_t fd, short what, void *arg);
 
 #define NET_BUSY_BODY                                                          \
-	"{\"type\":\"about:blank\",\"title\":\"Service Unavailable\","            \
+	"{\"type\":\"about:blank\",\"title\":\"Service Unavailable\","         \
 	"\"status\":503,\"detail\":\"too many connections\"}"
 
 static char net_busy_response[512];
@@ -67,11 +67,11 @@ net_new(struct event_base *base, const struct net_options *o, char *err,
 	{
 		char hp[300];
 
-		snprintf(hp, sizeof(hp), strchr(host, ':') ? "[%s]:%d" : "%s:%d",
-		    host, port);
+		snprintf(hp, sizeof(hp),
+		    strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
 		memset(&ss, 0, sizeof(ss));
-		if (evutil_parse_sockaddr_port(hp, (struct sockaddr *)&ss,
-			&sslen) != 0) {
+		if (evutil_parse_sockaddr_port(
+		        hp, (struct sockaddr *)&ss, &sslen) != 0) {
 			snprintf(err, errlen,
 			    "listen address '%s' is not a numeric IP address",
 			    o->listen);
@@ -158,8 +158,8 @@ net_free(struct net *n)
 }
 
 static void
-net_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+net_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
 {
 	struct net *n = arg;
 	struct conn *c;
@@ -188,8 +188,8 @@ net_accept_error_cb(struct evconnlistener *l, void *arg)
 	struct timeval tv = {1, 0};
 
 	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
-		log_warn("accept: %s; pausing new connections for 1 s",
-		    strerror(e));
+		log_warn(
+		    "accept: %s; pausing new connections for 1 s", strerror(e));
 		evconnlistener_disable(l);
 		evtimer_add(n->accept_retry, &tv);
 		return;

@@ -16,8 +16,8 @@
 struct conn;
 
 struct net_options {
-	const char *listen;   /* host:port */
-	SSL_CTX *tls;         /* NULL for plain TCP; not owned */
+	const char *listen; /* host:port */
+	SSL_CTX *tls;       /* NULL for plain TCP; not owned */
 	size_t max_conns;
 	int write_timeout_s;
 	void (*on_accept)(struct conn *c, void *arg);
@@ -32,8 +32,8 @@ struct net *net_new(struct event_base *base, const struct net_options *o,
 /** Stop accepting new connections (shutdown); existing ones continue. */
 void net_stop_accepting(struct net *n);
 /** Call fn on every open connection (fn may close it). */
-void net_foreach(struct net *n, void (*fn)(struct conn *c, void *arg),
-    void *arg);
+void net_foreach(
+    struct net *n, void (*fn)(struct conn *c, void *arg), void *arg);
 /** Number of open connections. */
 size_t net_count(const struct net *n);
 /** Connections refused because of the cap, since start. */

@@ -12,7 +12,7 @@
 #include <openssl/ssl.h>
 
 /** A server context for cert/key PEM files; NULL with err filled on error. */
-SSL_CTX *tls_ctx_new(const char *cert, const char *key, char *err,
-    size_t errlen);
+SSL_CTX *tls_ctx_new(
+    const char *cert, const char *key, char *err, size_t errlen);
 
 #endif

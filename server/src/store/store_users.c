@@ -4,8 +4,8 @@
 #include "store/store.h"
 
 /* $1 user id → user json */
-struct db_stmt store_me_get = {"me_get",
-    "SELECT isacd_user_json($1::uuid)::text", 1, 0};
+struct db_stmt store_me_get = {
+    "me_get", "SELECT isacd_user_json($1::uuid)::text", 1, 0};
 
 /* $1 user id → password hash, email, display name, account wait s */
 struct db_stmt store_me_secrets = {"me_secrets",

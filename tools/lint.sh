@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# lint.sh - what `make lint` checks: formatting (the committed .clang-format),
+# cppcheck over server/src, and redocly over api-docs/openapi.yaml.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/deps.sh clang-format cppcheck npm
+status=0
+files=$(find server tests/fuzz -name '*.[ch]' | sort)
+
+echo "== clang-format"
+# shellcheck disable=SC2086
+if ! clang-format --dry-run --Werror $files; then
+	echo "formatting differs: run make format"; status=1
+fi
+
+echo "== cppcheck"
+make --no-print-directory build/gen/version.h build/gen/embedded.c >/dev/null
+if ! cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
+	--inline-suppr -D__GNUC__ -Iserver/src -Ibuild/gen \
+	--suppress=missingIncludeSystem --suppress=unmatchedSuppression \
+	server/src; then
+	status=1
+fi
+
+echo "== redocly lint api-docs/openapi.yaml"
+tools=build/tools
+if [ ! -x "$tools/node_modules/.bin/redocly" ]; then
+	mkdir -p "$tools"
+	npm install --silent --no-audit --no-fund --prefix "$tools" @redocly/cli@2.77.0 >/dev/null
+fi
+if ! "$tools/node_modules/.bin/redocly" lint api-docs/openapi.yaml; then
+	status=1
+fi
+exit $status
