@@ -37,6 +37,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ISACD = os.environ.get("ISACD_BIN") or os.path.join(ROOT, "build", "release", "isacd")
 PGBIN = os.environ.get("PGBIN", "/usr/lib/postgresql/15/bin")
 DEFAULT_PASSWORD = "Grey-Heron-Lantern-417"
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                     "runtime error:", "WARNING: ThreadSanitizer")
 
 
 def free_port():
@@ -218,15 +220,34 @@ class Server:
     def signal(self, sig):
         self.proc.send_signal(sig)
 
+    # a test that ends the process on purpose (kill -9, say) sets this
+    expected_exit = None
+
     def stop(self):
-        if self.proc.poll() is None:
+        """Stop with SIGTERM and check the process ended well: exit status 0
+        (or what the test expected) and no sanitizer report in its output, so
+        `make asan` fails on a leak, an overflow or undefined behaviour."""
+        died_early = self.proc.poll() is not None
+        if not died_early:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=15)
+                self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+                self.logfile.close()
+                raise AssertionError("isacd did not stop within 20 s of SIGTERM:\n"
+                                     + self.logs()[-4000:])
         self.logfile.close()
+        logs = self.logs()
+        for marker in SANITIZER_MARKERS:
+            assert marker not in logs, f"sanitizer report ({marker}):\n{logs[-8000:]}"
+        if self.expected_exit is not None:
+            return
+        assert not died_early or self.proc.returncode == 0, \
+            f"isacd exited on its own with {self.proc.returncode}:\n{logs[-4000:]}"
+        assert self.proc.returncode == 0, \
+            f"isacd exited with {self.proc.returncode} after SIGTERM:\n{logs[-4000:]}"
 
 
 @pytest.fixture(scope="session")

@@ -116,6 +116,7 @@ cli_serve(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
+	password_thread_release(); /* the loop thread hashes no more */
 	if (cfg.tls_cert[0]) {
 		tls = tls_ctx_new(cfg.tls_cert, cfg.tls_key, err, sizeof(err));
 		if (tls == NULL) {

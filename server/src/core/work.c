@@ -12,10 +12,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/queue.h>
 #include <unistd.h>
 
 #include "core/mem.h"
+
+#define WORK_NICE 10
 
 enum work_state { WORK_QUEUED, WORK_RUNNING, WORK_FINISHED };
 
@@ -174,6 +177,12 @@ work_thread(void *arg)
 {
 	struct work_pool *p = arg;
 
+	/*
+	 * Hashing is throughput work, the loop is latency work: on Linux nice
+	 * is per thread, so these yield the CPU to the loop (and PostgreSQL)
+	 * whenever both want it.  Failure only costs latency; ignore it.
+	 */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), WORK_NICE);
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		struct work *w;

@@ -360,7 +360,8 @@ dc_io_cb(evutil_socket_t fd, short what, void *arg)
 				    "db: connection %d is back", dc->index);
 			dc->failed_once = false;
 			dc->backoff_ms = 0;
-			memset(dc->prepared, 0, dc->prepared_cap);
+			if (dc->prepared) /* a new session: nothing prepared */
+				memset(dc->prepared, 0, dc->prepared_cap);
 			dc_become_idle(dc);
 			return;
 		default:

@@ -42,6 +42,8 @@ int password_hash(const char *pw, size_t len, const struct password_params *pp,
     char *out, size_t outcap);
 /** 1 when pw matches encoded, 0 when not, -1 when encoded is unusable. */
 int password_verify(const char *encoded, const char *pw, size_t len);
+/** Free this thread's argon2 scratch memory (kept between hashes). */
+void password_thread_release(void);
 /** True when encoded was made with other parameters than pp. */
 bool password_needs_rehash(
     const char *encoded, const struct password_params *pp);

@@ -3,6 +3,8 @@
  */
 #include "unit.h"
 
+#include <argon2.h>
+
 #include "domain/password.h"
 
 static int
@@ -72,6 +74,40 @@ test_hash_and_verify(void **state)
 	assert_true(password_needs_rehash("$2b$10$bcrypt", &pp));
 }
 
+/* Our PHC strings and libargon2's are the same format, both ways. */
+static void
+test_interoperates_with_libargon2(void **state)
+{
+	struct password_params pp = {2, 19456, 1};
+	const char *pw = "Grey-Heron-Lantern-417";
+	const uint8_t salt[16] = "0123456789abcdef";
+	char theirs[PASSWORD_HASH_MAX], ours[PASSWORD_HASH_MAX];
+
+	(void)state;
+	assert_int_equal(argon2id_hash_encoded(2, 19456, 1, pw, strlen(pw),
+	                     salt, sizeof(salt), 32, theirs, sizeof(theirs)),
+	    ARGON2_OK);
+	assert_int_equal(password_verify(theirs, pw, strlen(pw)), 1);
+	assert_int_equal(password_verify(theirs, "nope-nope-nope", 14), 0);
+	assert_int_equal(
+	    password_hash(pw, strlen(pw), &pp, ours, sizeof(ours)), 0);
+	assert_int_equal(argon2id_verify(ours, pw, strlen(pw)), ARGON2_OK);
+	/* tampered or out-of-bounds strings are errors, not matches */
+	assert_int_equal(password_verify("$argon2id$v=19$m=19456,t=2,p=1$"
+	                                 "c2FsdHNhbHQ$!!!",
+	                     pw, strlen(pw)),
+	    -1);
+	assert_int_equal(password_verify("$argon2id$v=19$m=99999999,t=2,p=1$"
+	                                 "c2FsdHNhbHQ$c2FsdHNhbHRzYWx0c2FsdA",
+	                     pw, strlen(pw)),
+	    -1);
+	assert_int_equal(password_verify("$argon2i$v=19$m=19456,t=2,p=1$"
+	                                 "c2FsdHNhbHQ$c2FsdHNhbHRzYWx0c2FsdA",
+	                     pw, strlen(pw)),
+	    -1);
+	password_thread_release();
+}
+
 static void
 test_common_list(void **state)
 {
@@ -87,6 +123,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_policy),
 	    cmocka_unit_test(test_hash_and_verify),
+	    cmocka_unit_test(test_interoperates_with_libargon2),
 	    cmocka_unit_test(test_common_list),
 	};
 
