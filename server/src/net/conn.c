@@ -197,7 +197,10 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct conn *c = arg;
 
 	(void)bev;
-	(void)what;
+	/* a TLS handshake that completed: the connection is now usable */
+	if ((what & BEV_EVENT_CONNECTED) &&
+	    !(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)))
+		return;
 	/* EOF, error or write timeout: nothing more can be exchanged */
 	conn_close(c);
 }
