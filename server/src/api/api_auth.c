@@ -68,7 +68,9 @@ api_auth_login(struct http_req *r)
 	json_t *errors = json_array();
 	struct login_input in;
 	struct login_state *st;
-	const char *params[2];
+	const struct config *cfg = api_app(r)->cfg;
+	char li[16], la[16], win[16];
+	const char *params[5];
 
 	api_auth_parse_login(r->json, &in, errors);
 	if (api_reject_errors(r, errors))
@@ -77,8 +79,14 @@ api_auth_login(struct http_req *r)
 	st->email = in.email;
 	st->totp = in.totp;
 	r->state = st;
+	snprintf(li, sizeof(li), "%ld", cfg->login_max_ip);
+	snprintf(la, sizeof(la), "%ld", cfg->login_max_account);
+	snprintf(win, sizeof(win), "%ld", cfg->login_window_s);
 	params[0] = in.email;
 	params[1] = api_ip(r);
+	params[2] = li;
+	params[3] = la;
+	params[4] = win;
 	api_query(r, &store_login_lookup, params, api_auth_looked_up);
 }
 

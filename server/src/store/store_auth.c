@@ -39,22 +39,31 @@ struct db_stmt store_auth_token = {"auth_token",
     " FROM t JOIN users u ON u.id = t.user_id",
     2, 0};
 
-/* $1 email, $2 client ip
+/* $1 email, $2 client ip, $3 ip limit, $4 account limit, $5 window s
  * → account wait s, ip wait s, user id, password hash, totp secret,
- *   totp last step (one row; user columns NULL for an unknown email) */
+ *   totp last step (one row; user columns NULL for an unknown email).
+ * Counts the attempt for the IP and, unless that is locked, the account,
+ * before any password is checked: parallel guesses cannot slip through. */
 struct db_stmt store_login_lookup = {"login_lookup",
-    "SELECT isacd_throttle_wait(isacd_account_key($1)),"
-    " isacd_throttle_wait('i:' || $2::text),"
+    "WITH ip AS ("
+    " SELECT isacd_throttle_begin(isacd_ip_key($2::inet), $3::int, $5::int)"
+    "  AS w"
+    "), acct AS ("
+    " SELECT CASE WHEN (SELECT w FROM ip) IS NULL THEN"
+    "  isacd_throttle_begin(isacd_account_key($1), $4::int, $5::int) END AS w"
+    ")"
+    " SELECT (SELECT w FROM acct), (SELECT w FROM ip),"
     " u.id, u.password_hash, t.secret, t.last_step"
     " FROM (SELECT 1) one"
     " LEFT JOIN users u ON lower(u.email) = lower($1)"
     " LEFT JOIN totp_secrets t ON t.user_id = u.id"
     "  AND t.confirmed_at IS NOT NULL",
-    2, 0};
+    5, 0};
 
 /* $1 user id, $2 token sha256, $3 lifetime s, $4 ip, $5 totp step or NULL,
  * $6 new password hash or NULL, $7 email
- * → expires_at, user json (no row when the TOTP step was used meanwhile) */
+ * → expires_at, user json (no row when the TOTP step was used meanwhile).
+ * Clears the account counter and gives the IP its attempt back. */
 struct db_stmt store_login_ok = {"login_ok",
     "WITH totp_ok AS ("
     " UPDATE totp_secrets SET last_step = $5::bigint"
@@ -70,8 +79,11 @@ struct db_stmt store_login_ok = {"login_ok",
     " WHERE id = $1::uuid AND $6::text IS NOT NULL"
     "  AND EXISTS (SELECT 1 FROM sess)"
     "), reset AS ("
-    " UPDATE auth_throttle SET failures = 0"
-    " WHERE key = isacd_account_key($7) AND EXISTS (SELECT 1 FROM sess)"
+    " UPDATE auth_throttle SET failures = CASE"
+    "  WHEN key = isacd_account_key($7) THEN 0"
+    "  ELSE greatest(failures - 1, 0) END"
+    " WHERE key IN (isacd_account_key($7), isacd_ip_key($4::inet))"
+    "  AND EXISTS (SELECT 1 FROM sess)"
     "), audit AS ("
     " INSERT INTO audit_log (actor_id, action, ip)"
     " SELECT $1::uuid, 'login', $4::inet FROM sess"
@@ -81,15 +93,16 @@ struct db_stmt store_login_ok = {"login_ok",
     7, 0};
 
 /* $1 email, $2 ip, $3 account limit, $4 ip limit, $5 window s,
- * $6 user id or NULL, $7 reason */
+ * $6 user id or NULL, $7 reason.  The attempt was counted by login_lookup:
+ * this only locks the keys that reached their limit. */
 struct db_stmt store_login_fail = {"login_fail",
     "WITH audit AS ("
     " INSERT INTO audit_log (actor_id, action, ip, detail)"
     " VALUES ($6::uuid, 'login_failed', $2::inet,"
     "  jsonb_build_object('reason', $7::text))"
     ")"
-    " SELECT isacd_throttle_fail(isacd_account_key($1), $3::int, $5::int),"
-    " isacd_throttle_fail('i:' || $2::text, $4::int, $5::int)",
+    " SELECT isacd_throttle_failed(isacd_account_key($1), $3::int, $5::int),"
+    " isacd_throttle_failed(isacd_ip_key($2::inet), $4::int, $5::int)",
     7, 0};
 
 /* $1 session id, $2 ip → one row when revoked now */
