@@ -63,7 +63,8 @@ api_dispatch(struct http_req *r)
 	bool pat;
 
 	if (!(r->route->flags & ROUTE_AUTH)) {
-		r->route->handler(r);
+		if (http_req_decode_body(r) == 0)
+			r->route->handler(r);
 		return;
 	}
 	h = http_req_header(r, "authorization");
@@ -160,5 +161,6 @@ api_auth_done(struct http_req *r, PGresult *res, bool pat)
 		http_respond_problem(r, 403, "only platform staff may do this");
 		return;
 	}
-	r->route->handler(r);
+	if (http_req_decode_body(r) == 0)
+		r->route->handler(r);
 }

@@ -60,6 +60,13 @@ struct http_req {
 	const char *log_user; /* user id for the access log, or NULL */
 };
 
+/**
+ * Check and decode the body as the route's flags ask (content type, UTF-8,
+ * a JSON object into r->json).  0 when the handler may go on; -1 after
+ * answering 415 or 400.  The application calls it once the caller is
+ * authenticated, so an anonymous client learns nothing from body errors.
+ */
+int http_req_decode_body(struct http_req *r);
 /** Path parameter `name` as a NUL-terminated arena string, or NULL. */
 const char *http_req_param(struct http_req *r, const char *name);
 /** First header `name` as a NUL-terminated arena string, or NULL. */

@@ -346,15 +346,15 @@ http_conn_take_body(struct http_conn *hc)
 }
 
 /*
- * Decide what can be decided before the body is read: route, method,
- * content type.  A failure answers without reading the body.
+ * Decide what can be decided before the body is read: the route (404, 405,
+ * 501).  A failure answers without reading the body.  The content type is
+ * checked later, after authentication (http_req_decode_body).
  */
 static int
 http_precheck(struct http_req *r, const char **why)
 {
 	struct http_server *s = r->srv;
 	struct http_match m;
-	const char *ct;
 
 	http_router_match(s->o.routes, s->o.nroutes, r->head.method,
 	    r->head.path, r->head.path_len, &m);
@@ -374,56 +374,56 @@ http_precheck(struct http_req *r, const char **why)
 	r->route_index = m.route;
 	memcpy(r->params, m.params, sizeof(m.params));
 	r->nparams = m.nparams;
-	if ((r->route->flags & (ROUTE_JSON_BODY | ROUTE_JSON_OPT)) &&
-	    r->body_len > 0) {
-		ct = http_req_header(r, "content-type");
-		if (ct == NULL || !http_json_content_type(ct)) {
-			*why = "the body must be application/json";
-			return 415;
-		}
-	}
 	return 0;
 }
 
 static void
 http_dispatch(struct http_req *r)
 {
-	unsigned flags = r->route->flags;
-
-	if (flags & (ROUTE_JSON_BODY | ROUTE_JSON_OPT)) {
-		if (r->body_len == 0) {
-			if (flags & ROUTE_JSON_BODY) {
-				http_respond_problem(
-				    r, 400, "a JSON object body is required");
-				return;
-			}
-		} else {
-			json_error_t err;
-
-			if (!codec_utf8_valid(r->body, r->body_len)) {
-				http_respond_problem(
-				    r, 400, "the body is not valid UTF-8");
-				return;
-			}
-			r->json = json_loadb(
-			    r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
-			if (r->json == NULL) {
-				char detail[200];
-
-				snprintf(detail, sizeof(detail),
-				    "malformed JSON at line %d column %d",
-				    err.line, err.column);
-				http_respond_problem(r, 400, detail);
-				return;
-			}
-			if (!json_is_object(r->json)) {
-				http_respond_problem(
-				    r, 400, "the body must be a JSON object");
-				return;
-			}
-		}
-	}
 	r->srv->o.dispatch(r);
+}
+
+int
+http_req_decode_body(struct http_req *r)
+{
+	unsigned flags = r->route->flags;
+	json_error_t err;
+	const char *ct;
+
+	if (!(flags & (ROUTE_JSON_BODY | ROUTE_JSON_OPT)))
+		return 0;
+	if (r->body_len == 0) {
+		if (!(flags & ROUTE_JSON_BODY))
+			return 0;
+		http_respond_problem(r, 400, "a JSON object body is required");
+		return -1;
+	}
+	ct = http_req_header(r, "content-type");
+	if (ct == NULL || !http_json_content_type(ct)) {
+		http_respond_problem(
+		    r, 415, "the body must be application/json");
+		return -1;
+	}
+	if (!codec_utf8_valid(r->body, r->body_len)) {
+		http_respond_problem(r, 400, "the body is not valid UTF-8");
+		return -1;
+	}
+	r->json =
+	    json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
+	if (r->json == NULL) {
+		char detail[200];
+
+		snprintf(detail, sizeof(detail),
+		    "malformed JSON at line %d column %d", err.line,
+		    err.column);
+		http_respond_problem(r, 400, detail);
+		return -1;
+	}
+	if (!json_is_object(r->json)) {
+		http_respond_problem(r, 400, "the body must be a JSON object");
+		return -1;
+	}
+	return 0;
 }
 
 /* A response for a request that cannot go on; the connection then closes. */

@@ -29,7 +29,10 @@ struct http_server_options {
 	int idle_timeout_s;
 	bool tls;
 	struct metrics *metrics;
-	/** Called for every routed request with its body checked. */
+	/**
+	 * Called for every routed request with its body read (not decoded:
+	 * see http_req_decode_body).
+	 */
 	void (*dispatch)(struct http_req *r);
 	void *app;
 };
