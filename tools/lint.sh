@@ -3,7 +3,8 @@
 # cppcheck over server/src, and redocly over api-docs/openapi.yaml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/deps.sh clang-format cppcheck npm
+tools/deps.sh clang-format cppcheck
+command -v npm >/dev/null 2>&1 || tools/deps.sh npm
 status=0
 files=$(find server tests/fuzz -name '*.[ch]' | sort)
 
