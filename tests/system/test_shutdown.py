@@ -9,25 +9,7 @@ import threading
 import time
 
 from conftest import create_staff
-
-
-def read_response(s, buf=b""):
-    while b"\r\n\r\n" not in buf:
-        b = s.recv(65536)
-        if not b:
-            raise EOFError("closed before a response; had %r" % buf)
-        buf += b
-    head, buf = buf.split(b"\r\n\r\n", 1)
-    lines = head.decode("latin-1").split("\r\n")
-    headers = {k.strip().lower(): v.strip()
-               for k, v in (line.split(":", 1) for line in lines[1:])}
-    n = int(headers.get("content-length", "0"))
-    while len(buf) < n:
-        b = s.recv(65536)
-        if not b:
-            raise EOFError("closed inside a body")
-        buf += b
-    return int(lines[0].split(" ")[1]), headers, buf[:n]
+from rawhttp import read_response, refused, wait_closed
 
 
 def login_request(acct):
@@ -35,24 +17,6 @@ def login_request(acct):
     head = ("POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\n"
             "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
     return head.encode(), body
-
-
-def closed_within(s, seconds):
-    s.settimeout(seconds)
-    try:
-        return s.recv(65536) == b""
-    except ConnectionResetError:
-        return True
-    except socket.timeout:
-        return False
-
-
-def refused(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        return False
-    except OSError:
-        return True
 
 
 def test_sigterm_drains_in_flight_requests(start_server):
@@ -105,7 +69,7 @@ def test_sigterm_drains_in_flight_requests(start_server):
         s.signal(signal.SIGTERM)
 
         # the idle keep-alive connection is closed without an answer
-        assert closed_within(idle, 3)
+        assert wait_closed(idle, 3) is not None
         # new connections are refused while the in-flight ones finish
         deadline = time.time() + 2
         while not refused(s.port):
@@ -117,7 +81,7 @@ def test_sigterm_drains_in_flight_requests(start_server):
             t.join(10)
         for r in results:
             assert not isinstance(r, Exception), r
-            status, headers, rbody = r
+            status, headers, rbody, _ = r
             assert status == 200, rbody
             assert json.loads(rbody)["token"].startswith("isacd_s_")
         # at least one answer came after the signal: it really was in flight
@@ -125,10 +89,10 @@ def test_sigterm_drains_in_flight_requests(start_server):
 
         # the half-sent request still completes, then the connection ends
         slow.sendall(body[10:])
-        status, headers, rbody = read_response(slow)
+        status, headers, rbody, _ = read_response(slow)
         assert status == 200 and json.loads(rbody)["token"]
         assert headers.get("connection", "").lower() == "close"
-        assert closed_within(slow, 3)
+        assert wait_closed(slow, 3) is not None
 
         s.proc.wait(timeout=5)
         assert s.proc.returncode == 0
@@ -166,6 +130,6 @@ def test_sigint_on_an_idle_server_exits_0_at_once(start_server):
         s.proc.wait(timeout=5)
         assert s.proc.returncode == 0
         assert time.monotonic() - t0 < 1.0
-        assert closed_within(idle, 1)
+        assert wait_closed(idle, 1) is not None
     finally:
         idle.close()
