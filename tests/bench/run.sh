@@ -33,6 +33,7 @@ to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u); if (u
 ANCHOR_EVHTTP=- ANCHOR_NGINX=-
 if [ "${SKIP_ANCHORS:-0}" != 1 ]; then
 	log "anchors: $ANCHORS/run.sh (HTTP rows)"
+	mkdir -p "$BENCH_TMP/anchors"
 	SKIP_PG=1 SKIP_IDLE=1 RUNS=$RUNS DUR=$DUR ANCHORS_OUT="$BENCH_TMP/anchors" \
 		bash "$ANCHORS/run.sh" > "$BENCH_TMP/anchors.out" 2> "$BENCH_TMP/anchors.err" || {
 		tail -20 "$BENCH_TMP/anchors.err"; exit 1; }

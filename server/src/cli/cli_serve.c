@@ -140,6 +140,11 @@ cli_serve(int argc, char **argv)
 	        .statement_timeout_ms = (int)cfg.db_statement_timeout_ms,
 	        .connect_timeout_s = (int)cfg.db_connect_timeout_s,
 	    });
+	if (cfg.hash_workers == 0) { /* auto: leave half the cores */
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+		cfg.hash_workers = ncpu > 1 ? ncpu / 2 : 1;
+	}
 	s.app.work =
 	    work_pool_new(s.base, (int)cfg.hash_workers, (int)cfg.hash_queue);
 	routes = api_routes(&nroutes);
