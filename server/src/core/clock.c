@@ -21,15 +21,6 @@ clock_wall_s(void)
 }
 
 void
-clock_rfc3339(time_t t, char *out, size_t cap)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-void
 clock_http_date(time_t t, char *out, size_t cap)
 {
 	static const char *days[] = {
