@@ -68,8 +68,7 @@ api_auth_login(struct http_req *r)
 	json_t *errors = json_array();
 	struct login_input in;
 	struct login_state *st;
-	const struct config *cfg = api_app(r)->cfg;
-	char li[16], la[16], win[16];
+	struct api_limits lim = api_limits(r);
 	const char *params[5];
 
 	api_auth_parse_login(r->json, &in, errors);
@@ -79,14 +78,11 @@ api_auth_login(struct http_req *r)
 	st->email = in.email;
 	st->totp = in.totp;
 	r->state = st;
-	snprintf(li, sizeof(li), "%ld", cfg->login_max_ip);
-	snprintf(la, sizeof(la), "%ld", cfg->login_max_account);
-	snprintf(win, sizeof(win), "%ld", cfg->login_window_s);
 	params[0] = in.email;
 	params[1] = api_ip(r);
-	params[2] = li;
-	params[3] = la;
-	params[4] = win;
+	params[2] = lim.ip;
+	params[3] = lim.account;
+	params[4] = lim.window;
 	api_query(r, &store_login_lookup, params, api_auth_looked_up);
 }
 
@@ -188,18 +184,14 @@ static void
 api_auth_fail(struct http_req *r, const char *reason)
 {
 	struct login_state *st = r->state;
-	const struct config *cfg = api_app(r)->cfg;
-	char la[16], li[16], win[16];
+	struct api_limits lim = api_limits(r);
 	const char *params[7];
 
-	snprintf(la, sizeof(la), "%ld", cfg->login_max_account);
-	snprintf(li, sizeof(li), "%ld", cfg->login_max_ip);
-	snprintf(win, sizeof(win), "%ld", cfg->login_window_s);
 	params[0] = st->email;
 	params[1] = api_ip(r);
-	params[2] = la;
-	params[3] = li;
-	params[4] = win;
+	params[2] = lim.account;
+	params[3] = lim.ip;
+	params[4] = lim.window;
 	params[5] = st->user_id;
 	params[6] = reason;
 	api_query(r, &store_login_fail, params, api_auth_failed);

@@ -18,6 +18,8 @@
 struct principal {
 	char user_id[37];
 	char credential_id[37]; /* session id, or API token id */
+	const char *email;      /* arena strings, as of authentication */
+	const char *display_name;
 	bool staff;
 	bool token; /* a personal API token, not an interactive session */
 	bool can_write;
@@ -62,6 +64,13 @@ int api_list_params(
 void api_list_respond(struct http_req *r, PGresult *res, int limit);
 /** The client address as a parameter for inet columns (NULL if none). */
 const char *api_ip(struct http_req *r);
+/** The lockout settings as query parameters (decimal text). */
+struct api_limits {
+	char account[24]; /* ISACD_LOGIN_MAX_ACCOUNT */
+	char ip[24];      /* ISACD_LOGIN_MAX_IP */
+	char window[24];  /* ISACD_LOGIN_WINDOW_S */
+};
+struct api_limits api_limits(struct http_req *r);
 /** Answer 429 with Retry-After. */
 void api_too_many(struct http_req *r, long seconds);
 /** A JSON value parsed from database text; aborts on invalid JSON. */

@@ -116,8 +116,10 @@ void
 api_me_patch(struct http_req *r)
 {
 	struct me_state *st = arena_zalloc(r->arena, sizeof(*st));
+	struct principal *p = api_principal(r);
 	json_t *errors = json_array();
-	const char *params[1];
+	struct api_limits lim = api_limits(r);
+	const char *params[3], *why;
 
 	api_me_parse_patch(r->json, &st->in, errors);
 	if (api_reject_errors(r, errors))
@@ -127,36 +129,35 @@ api_me_patch(struct http_req *r)
 		api_me_update(r, NULL);
 		return;
 	}
-	params[0] = api_principal(r)->user_id;
+	/* before the attempt is counted: a weak choice is no failed guess */
+	if (password_policy_check(st->in.new_password, st->in.new_len, p->email,
+	        st->in.display_name ? st->in.display_name : p->display_name,
+	        &why) != 0) {
+		errors = json_array();
+		v_error(errors, "password.new", why);
+		http_respond_problem_errors(
+		    r, 400, "the new password is not acceptable", errors);
+		return;
+	}
+	params[0] = p->user_id;
+	params[1] = lim.account;
+	params[2] = lim.window;
 	api_query(r, &store_me_secrets, params, api_me_secrets);
 }
 
-/* → password hash, email, display name, account wait */
+/* → password hash, account wait (the attempt is counted when NULL) */
 static void
 api_me_secrets(struct http_req *r, PGresult *res)
 {
 	struct me_state *st = r->state;
 	struct api_pw_job *j;
-	const char *why;
-	const char *name;
 
 	if (PQntuples(res) != 1) {
 		api_unauthorized(r, "the account no longer exists");
 		return;
 	}
-	if (!PQgetisnull(res, 0, 3)) {
-		api_too_many(r, atol(PQgetvalue(res, 0, 3)));
-		return;
-	}
-	name =
-	    st->in.display_name ? st->in.display_name : PQgetvalue(res, 0, 2);
-	if (password_policy_check(st->in.new_password, st->in.new_len,
-	        PQgetvalue(res, 0, 1), name, &why) != 0) {
-		json_t *errors = json_array();
-
-		v_error(errors, "password.new", why);
-		http_respond_problem_errors(
-		    r, 400, "the new password is not acceptable", errors);
+	if (!PQgetisnull(res, 0, 1)) {
+		api_too_many(r, atol(PQgetvalue(res, 0, 1)));
 		return;
 	}
 	j = api_pw_job_new(r);
@@ -212,16 +213,13 @@ api_me_updated(struct http_req *r, PGresult *res)
 static void
 api_me_fail(struct http_req *r, const char *action, api_result_fn then)
 {
-	const struct config *cfg = api_app(r)->cfg;
-	char lim[16], win[16];
+	struct api_limits lim = api_limits(r);
 	const char *params[5];
 
-	snprintf(lim, sizeof(lim), "%ld", cfg->login_max_account);
-	snprintf(win, sizeof(win), "%ld", cfg->login_window_s);
 	params[0] = api_principal(r)->user_id;
 	params[1] = api_ip(r);
-	params[2] = lim;
-	params[3] = win;
+	params[2] = lim.account;
+	params[3] = lim.window;
 	params[4] = action;
 	api_query(r, &store_account_fail, params, then);
 }
@@ -330,7 +328,8 @@ api_totp_code_request(struct http_req *r, bool deleting)
 {
 	struct me_state *st = arena_zalloc(r->arena, sizeof(*st));
 	json_t *errors = json_array();
-	const char *params[1];
+	struct api_limits lim = api_limits(r);
+	const char *params[4];
 
 	st->code = api_totp_parse_code(r->json, errors);
 	if (api_reject_errors(r, errors))
@@ -338,6 +337,9 @@ api_totp_code_request(struct http_req *r, bool deleting)
 	st->deleting = deleting;
 	r->state = st;
 	params[0] = api_principal(r)->user_id;
+	params[1] = lim.account;
+	params[2] = lim.window;
+	params[3] = deleting ? "true" : "false";
 	api_query(r, &store_totp_get, params, api_totp_got);
 }
 

@@ -145,6 +145,8 @@ api_auth_done(struct http_req *r, PGresult *res, bool pat)
 	snprintf(p->user_id, sizeof(p->user_id), "%s", PQgetvalue(res, 0, 1));
 	p->staff = strcmp(PQgetvalue(res, 0, 2), "staff") == 0;
 	p->can_write = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+	p->email = arena_strdup(r->arena, PQgetvalue(res, 0, 4));
+	p->display_name = arena_strdup(r->arena, PQgetvalue(res, 0, 5));
 	p->token = pat;
 	r->auth = p;
 	r->log_user = p->user_id;

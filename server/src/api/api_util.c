@@ -248,6 +248,18 @@ api_ip(struct http_req *r)
 	return r->peer && r->peer[0] ? r->peer : NULL;
 }
 
+struct api_limits
+api_limits(struct http_req *r)
+{
+	const struct config *cfg = api_app(r)->cfg;
+	struct api_limits l;
+
+	snprintf(l.account, sizeof(l.account), "%ld", cfg->login_max_account);
+	snprintf(l.ip, sizeof(l.ip), "%ld", cfg->login_max_ip);
+	snprintf(l.window, sizeof(l.window), "%ld", cfg->login_window_s);
+	return l;
+}
+
 void
 api_too_many(struct http_req *r, long seconds)
 {

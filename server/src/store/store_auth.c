@@ -9,7 +9,7 @@
 #include "store/store.h"
 
 /* $1 token sha256, $2 idle seconds, $3 touch granularity seconds
- * → session id, user id, platform role, can write */
+ * → session id, user id, platform role, can write, email, display name */
 struct db_stmt store_auth_session = {"auth_session",
     "WITH s AS ("
     " SELECT id, user_id, last_seen_at FROM sessions"
@@ -20,12 +20,12 @@ struct db_stmt store_auth_session = {"auth_session",
     " WHERE t.id = s.id"
     "  AND s.last_seen_at < now() - make_interval(secs => $3::float8)"
     ")"
-    " SELECT s.id, u.id, u.platform_role, true"
+    " SELECT s.id, u.id, u.platform_role, true, u.email, u.display_name"
     " FROM s JOIN users u ON u.id = s.user_id",
     3, 0};
 
 /* $1 token sha256, $2 touch granularity seconds
- * → token id, user id, platform role, can write */
+ * → token id, user id, platform role, can write, email, display name */
 struct db_stmt store_auth_token = {"auth_token",
     "WITH t AS ("
     " SELECT id, user_id, scopes, last_used_at FROM api_tokens"
@@ -35,7 +35,8 @@ struct db_stmt store_auth_token = {"auth_token",
     " WHERE a.id = t.id AND (t.last_used_at IS NULL"
     "  OR t.last_used_at < now() - make_interval(secs => $2::float8))"
     ")"
-    " SELECT t.id, u.id, u.platform_role, 'write' = ANY (t.scopes)"
+    " SELECT t.id, u.id, u.platform_role, 'write' = ANY (t.scopes),"
+    " u.email, u.display_name"
     " FROM t JOIN users u ON u.id = t.user_id",
     2, 0};
 

@@ -7,15 +7,17 @@
 struct db_stmt store_me_get = {
     "me_get", "SELECT isacd_user_json($1::uuid)::text", 1, 0};
 
-/* $1 user id → password hash, email, display name, account wait s */
+/* $1 user id, $2 account limit, $3 window s
+ * → password hash, account wait s (NULL: go on; the attempt is counted) */
 struct db_stmt store_me_secrets = {"me_secrets",
-    "SELECT password_hash, email, display_name,"
-    " isacd_throttle_wait(isacd_account_key(email))"
+    "SELECT password_hash,"
+    " isacd_throttle_begin(isacd_account_key(email), $2::int, $3::int)"
     " FROM users WHERE id = $1::uuid",
-    1, 0};
+    3, 0};
 
 /* $1 user id, $2 display name or NULL, $3 new password hash or NULL,
- * $4 current session id (kept), $5 ip → user json */
+ * $4 current session id (kept), $5 ip → user json.  A password change
+ * clears the account's failure counter, like a login. */
 struct db_stmt store_me_update = {"me_update",
     "WITH u AS ("
     " UPDATE users SET display_name = coalesce($2, display_name),"
@@ -27,6 +29,10 @@ struct db_stmt store_me_update = {"me_update",
     " UPDATE sessions SET revoked_at = now()"
     " WHERE $3::text IS NOT NULL AND user_id = $1::uuid"
     "  AND revoked_at IS NULL AND id IS DISTINCT FROM $4::uuid"
+    "), reset AS ("
+    " UPDATE auth_throttle SET failures = 0"
+    " WHERE $3::text IS NOT NULL AND key = (SELECT isacd_account_key(email)"
+    "  FROM users WHERE id = $1::uuid)"
     "), audit AS ("
     " INSERT INTO audit_log (actor_id, action, target_user_id, ip)"
     " SELECT $1::uuid, 'password_changed', $1::uuid, $5::inet"
@@ -35,13 +41,14 @@ struct db_stmt store_me_update = {"me_update",
     " SELECT j::text FROM u",
     5, 0};
 
-/* $1 user id, $2 ip, $3 account limit, $4 window s, $5 action */
+/* $1 user id, $2 ip, $3 account limit, $4 window s, $5 action.  The
+ * attempt was counted when it began: this only decides the lock. */
 struct db_stmt store_account_fail = {"account_fail",
     "WITH audit AS ("
     " INSERT INTO audit_log (actor_id, action, target_user_id, ip)"
     " VALUES ($1::uuid, $5, $1::uuid, $2::inet)"
     ")"
-    " SELECT isacd_throttle_fail(isacd_account_key(email), $3::int,"
+    " SELECT isacd_throttle_failed(isacd_account_key(email), $3::int,"
     "  $4::int) FROM users WHERE id = $1::uuid",
     5, 0};
 
@@ -54,13 +61,19 @@ struct db_stmt store_totp_enrol = {"totp_enrol",
     " RETURNING (SELECT email FROM users WHERE id = $1::uuid)",
     2, 0};
 
-/* $1 user id → secret, last step, confirmed, account wait s */
+/* $1 user id, $2 account limit, $3 window s, $4 removing (boolean)
+ * → secret, last step, confirmed, account wait s.  The attempt is counted
+ * only when a code will be checked: a pending enrolment to confirm, or an
+ * enabled TOTP to remove (not for the 409 answers). */
 struct db_stmt store_totp_get = {"totp_get",
     "SELECT t.secret, t.last_step, t.confirmed_at IS NOT NULL,"
-    " isacd_throttle_wait(isacd_account_key(u.email))"
+    " CASE WHEN t.secret IS NOT NULL"
+    "  AND (t.confirmed_at IS NOT NULL) = $4::boolean"
+    " THEN isacd_throttle_begin(isacd_account_key(u.email), $2::int,"
+    "  $3::int) END"
     " FROM users u LEFT JOIN totp_secrets t ON t.user_id = u.id"
     " WHERE u.id = $1::uuid",
-    1, 0};
+    4, 0};
 
 /* $1 user id, $2 step, $3 ip → one row when enabled now */
 struct db_stmt store_totp_confirm = {"totp_confirm",
@@ -68,6 +81,10 @@ struct db_stmt store_totp_confirm = {"totp_confirm",
     " UPDATE totp_secrets SET confirmed_at = now(), last_step = $2::bigint"
     " WHERE user_id = $1::uuid AND confirmed_at IS NULL"
     "  AND last_step < $2::bigint RETURNING user_id"
+    "), reset AS ("
+    " UPDATE auth_throttle SET failures = 0 WHERE key = (SELECT"
+    "  isacd_account_key(email) FROM users WHERE id = $1::uuid)"
+    "  AND EXISTS (SELECT 1 FROM c)"
     "), a AS ("
     " INSERT INTO audit_log (actor_id, action, target_user_id, ip)"
     " SELECT user_id, 'totp_enabled', user_id, $3::inet FROM c"
@@ -81,6 +98,10 @@ struct db_stmt store_totp_delete = {"totp_delete",
     " DELETE FROM totp_secrets"
     " WHERE user_id = $1::uuid AND confirmed_at IS NOT NULL"
     "  AND last_step < $2::bigint RETURNING user_id"
+    "), reset AS ("
+    " UPDATE auth_throttle SET failures = 0 WHERE key = (SELECT"
+    "  isacd_account_key(email) FROM users WHERE id = $1::uuid)"
+    "  AND EXISTS (SELECT 1 FROM d)"
     "), a AS ("
     " INSERT INTO audit_log (actor_id, action, target_user_id, ip)"
     " SELECT user_id, 'totp_disabled', user_id, $3::inet FROM d"
