@@ -55,13 +55,13 @@ bool api_reject_errors(struct http_req *r, json_t *errors);
 /** Path parameter that must be a UUID; answers 404 and returns NULL if not. */
 const char *api_uuid_param(struct http_req *r, const char *name);
 /**
- * Read ?limit= (1..200, default 50) and ?cursor=; on bad input answers 400
- * and returns -1.  cursor parts are NULL when there is no cursor.
+ * Run a list statement and answer {items, next_cursor}.  The statement takes
+ * lead[0..nlead), then cursor time, cursor id and limit + 1, and returns rows
+ * of (json text, cursor key), newest first.  Bad ?limit= (1..200, default
+ * 50) or ?cursor= are answered 400 here.
  */
-int api_list_params(
-    struct http_req *r, int *limit, const char **cur_time, const char **cur_id);
-/** Answer {items, next_cursor} from rows of (json text, cursor key). */
-void api_list_respond(struct http_req *r, PGresult *res, int limit);
+void api_list_query(struct http_req *r, struct db_stmt *st,
+    const char *const *lead, size_t nlead);
 /** The client address as a parameter for inet columns (NULL if none). */
 const char *api_ip(struct http_req *r);
 /** The lockout settings as query parameters (decimal text). */

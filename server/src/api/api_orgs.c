@@ -9,7 +9,6 @@
 
 #include <ctype.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/mem.h"
@@ -17,7 +16,6 @@
 #include "store/store.h"
 
 static void api_orgs_created(struct http_req *r, PGresult *res);
-static void api_orgs_listed(struct http_req *r, PGresult *res);
 static void api_orgs_got(struct http_req *r, PGresult *res);
 
 void
@@ -91,24 +89,7 @@ api_orgs_created(struct http_req *r, PGresult *res)
 void
 api_orgs_list(struct http_req *r)
 {
-	int limit;
-	const char *ct, *cid, *params[3];
-	char lim[16];
-
-	if (api_list_params(r, &limit, &ct, &cid) != 0)
-		return;
-	snprintf(lim, sizeof(lim), "%d", limit + 1);
-	r->state = arena_printf(r->arena, "%d", limit);
-	params[0] = ct;
-	params[1] = cid;
-	params[2] = lim;
-	api_query(r, &store_org_list, params, api_orgs_listed);
-}
-
-static void
-api_orgs_listed(struct http_req *r, PGresult *res)
-{
-	api_list_respond(r, res, atoi(r->state));
+	api_list_query(r, &store_org_list, NULL, 0);
 }
 
 void

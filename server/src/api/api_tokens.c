@@ -15,7 +15,6 @@
 
 #define TOKEN_DEFAULT_DAYS 90
 
-static void api_tokens_listed(struct http_req *r, PGresult *res);
 static void api_tokens_created(struct http_req *r, PGresult *res);
 static void api_tokens_deleted(struct http_req *r, PGresult *res);
 
@@ -69,25 +68,9 @@ api_tokens_parse_create(
 void
 api_tokens_list(struct http_req *r)
 {
-	int limit;
-	const char *ct, *cid, *params[4];
-	char lim[16];
+	const char *lead[1] = {api_principal(r)->user_id};
 
-	if (api_list_params(r, &limit, &ct, &cid) != 0)
-		return;
-	snprintf(lim, sizeof(lim), "%d", limit + 1);
-	r->state = arena_printf(r->arena, "%d", limit);
-	params[0] = api_principal(r)->user_id;
-	params[1] = ct;
-	params[2] = cid;
-	params[3] = lim;
-	api_query(r, &store_token_list, params, api_tokens_listed);
-}
-
-static void
-api_tokens_listed(struct http_req *r, PGresult *res)
-{
-	api_list_respond(r, res, atoi(r->state));
+	api_list_query(r, &store_token_list, lead, 1);
 }
 
 void

@@ -23,6 +23,10 @@ struct api_query_ctx {
 
 static void api_query_done(struct db_result *res, void *arg);
 static const char *api_conflict_message(const char *constraint);
+static int api_list_params(
+    struct http_req *r, int *limit, const char **cur_time, const char **cur_id);
+static void api_list_done(struct http_req *r, PGresult *res);
+static void api_list_respond(struct http_req *r, PGresult *res, int limit);
 static void api_pw_run(void *arg);
 static void api_pw_done(void *arg);
 static void api_pw_free(void *arg);
@@ -220,6 +224,29 @@ bad_cursor:
 }
 
 void
+api_list_query(struct http_req *r, struct db_stmt *st, const char *const *lead,
+    size_t nlead)
+{
+	const char **params =
+	    arena_alloc(r->arena, (nlead + 3) * sizeof(char *));
+	int *limit = arena_alloc(r->arena, sizeof(*limit));
+
+	if (api_list_params(r, limit, &params[nlead], &params[nlead + 1]) != 0)
+		return;
+	for (size_t i = 0; i < nlead; i++)
+		params[i] = lead[i];
+	params[nlead + 2] = arena_printf(r->arena, "%d", *limit + 1);
+	r->state = limit;
+	api_query(r, st, params, api_list_done);
+}
+
+static void
+api_list_done(struct http_req *r, PGresult *res)
+{
+	api_list_respond(r, res, *(int *)r->state);
+}
+
+static void
 api_list_respond(struct http_req *r, PGresult *res, int limit)
 {
 	json_t *items = json_array(), *body;
