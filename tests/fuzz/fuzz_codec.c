@@ -1,12 +1,16 @@
 /*
  * fuzz_codec.c - libFuzzer target for the decoders that read client input:
  * base64url (cursors), base32 (TOTP secrets), UTF-8 and UUID checks, JSON
- * log escaping, and the configuration parser (a value for one setting).
+ * log escaping, the configuration parser (a value for one setting), and the
+ * JSON compaction of database text (any bytes must be safe; valid JSON must
+ * come out as the same value, without blanks).
  */
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "core/codec.h"
 #include "core/config.h"
@@ -30,8 +34,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "ISACD_LOG_LEVEL", "ISACD_MAX_BODY", "ISACD_TLS_CERT"};
 	uint8_t out[512];
 	char enc[2048], esc[4096];
-	char *s;
+	char *s, *compact;
 	long n;
+	json_t *before, *after;
 	struct config c;
 	char err[256];
 
@@ -54,6 +59,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)codec_uuid_valid(s, size);
 	n = (long)log_json_escape(esc, sizeof(esc), s, size);
 	assert((size_t)n < sizeof(esc) && esc[n] == '\0');
+
+	compact = malloc(size + 1);
+	n = (long)codec_json_compact(compact, s, size);
+	assert((size_t)n <= size);
+	before = json_loadb(s, size, JSON_DECODE_ANY, NULL);
+	if (before != NULL) {
+		after = json_loadb(compact, (size_t)n, JSON_DECODE_ANY, NULL);
+		assert(after != NULL && json_equal(before, after));
+		for (long i = 0; i < n; i++)
+			assert(compact[i] != '\n' && compact[i] != '\r' &&
+			    compact[i] != '\t');
+		json_decref(after);
+		json_decref(before);
+	}
+	free(compact);
 
 	if (size > 0) {
 		fuzz_name = names[data[0] % 5];

@@ -1,4 +1,4 @@
-"""Personal API tokens: GET/POST /me/tokens and DELETE /me/tokens/{id}.  The
+"""Personal API tokens: GET/POST /me/tokens, GET and DELETE /me/tokens/{id}.  The
 secret is shown once; read-only tokens cannot write; no token can manage
 tokens, TOTP or the password."""
 
@@ -28,6 +28,12 @@ def test_create_shows_the_secret_once_and_lists_without_it(server):
     assert body["name"] == "SIEM feed"
     assert body["scopes"] == ["read"]
     assert r.headers["Location"].endswith("/me/tokens/" + body["id"])
+    # the Location answers: the token without its secret
+    assert r.headers["Location"] == "/api/v1/me/tokens/" + body["id"]
+    got = server.get(r.headers["Location"], token=acct["token"])
+    assert got.status_code == 200, got.text
+    assert got.json() == {k: v for k, v in body.items() if k != "token"}
+    assert body["token"][-43:] not in got.text
     life = parse_ts(body["expires_at"]) - server_now(r)
     assert timedelta(days=30) - timedelta(minutes=1) <= life <= timedelta(days=30, minutes=1)
     listed = server.get("me/tokens", token=acct["token"])
@@ -136,6 +142,17 @@ def test_someone_elses_token_is_not_found(server):
     assert server.get("me/tokens", token=bob["token"]).json()["items"] == []
     assert_problem(server.delete("me/tokens/" + str(uuid.uuid4()), token=bob["token"]), 404)
     assert_problem(server.delete("me/tokens/not-a-uuid", token=bob["token"]), 404)
+    assert_problem(server.get("me/tokens/" + alices["id"], token=bob["token"]), 404)
+    assert_problem(server.get("me/tokens/not-a-uuid", token=bob["token"]), 404)
+    assert server.get("me/tokens/" + alices["id"], token=alice["token"]).status_code == 200
+    assert_problem(server.get("me/tokens/" + alices["id"]), 401)
+
+
+def test_a_revoked_token_is_not_found(server):
+    acct = account(server)
+    made = create_token(server, acct["token"])
+    assert server.delete("me/tokens/" + made["id"], token=acct["token"]).status_code == 204
+    assert_problem(server.get("me/tokens/" + made["id"], token=acct["token"]), 404)
 
 
 def test_expired_token_is_refused_and_not_listed(server):

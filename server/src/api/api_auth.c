@@ -167,17 +167,18 @@ static void
 api_auth_ok(struct http_req *r, PGresult *res)
 {
 	struct login_state *st = r->state;
-	json_t *body;
 
 	if (PQntuples(res) != 1) {
 		api_auth_fail(r, "totp_replay");
 		return;
 	}
 	r->log_user = st->user_id;
-	body = json_pack("{s:s, s:s, s:o}", "token", st->token, "expires_at",
-	    PQgetvalue(res, 0, 0), "user",
-	    api_json_from_db(PQgetvalue(res, 0, 1)));
-	http_respond_json(r, 200, body);
+	/* token (base64url) and expires_at (isacd_ts) need no escaping */
+	api_respond_text(r, 200,
+	    arena_printf(r->arena,
+	        "{\"token\":\"%s\",\"expires_at\":\"%s\",\"user\":%s}",
+	        st->token, PQgetvalue(res, 0, 0),
+	        api_db_json(r, PQgetvalue(res, 0, 1))));
 }
 
 static void

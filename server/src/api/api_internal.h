@@ -48,8 +48,23 @@ void api_query(struct http_req *r, struct db_stmt *st,
     const char *const *params, api_result_fn fn);
 /** Answer a failed query (503 for an unavailable database, ...). */
 void api_db_fail(struct http_req *r, const struct db_result *res);
-/** Answer with JSON text that came from the database. */
+/** Answer with JSON text built in C (a literal, or a rendered buffer). */
 void api_respond_text(struct http_req *r, int status, const char *json);
+/*
+ * JSON the database rendered is never parsed again: it is compacted into the
+ * response as text (codec_json_compact), so every read costs a copy, not a
+ * jansson parse and dump.
+ */
+/** The database's JSON text, compacted, in request memory. */
+const char *api_db_json(struct http_req *r, const char *text);
+/**
+ * The database's JSON object text, compacted, with `members` (JSON text
+ * built in C: "\"name\":value,...") added before its closing brace.
+ */
+const char *api_db_json_extend(
+    struct http_req *r, const char *text, const char *members);
+/** Answer with JSON text the database rendered (see api_db_json). */
+void api_respond_db(struct http_req *r, int status, const char *text);
 /** Answer 400 with the errors array when it is not empty; true if answered. */
 bool api_reject_errors(struct http_req *r, json_t *errors);
 /** Path parameter that must be a UUID; answers 404 and returns NULL if not. */
@@ -58,7 +73,8 @@ const char *api_uuid_param(struct http_req *r, const char *name);
  * Run a list statement and answer {items, next_cursor}.  The statement takes
  * lead[0..nlead), then cursor time, cursor id and limit + 1, and returns rows
  * of (json text, cursor key), newest first.  Bad ?limit= (1..200, default
- * 50) or ?cursor= are answered 400 here.
+ * 50) or ?cursor= are answered 400 here.  The rows' JSON is spliced into
+ * the answer as text.
  */
 void api_list_query(struct http_req *r, struct db_stmt *st,
     const char *const *lead, size_t nlead);
@@ -73,8 +89,6 @@ struct api_limits {
 struct api_limits api_limits(struct http_req *r);
 /** Answer 429 with Retry-After. */
 void api_too_many(struct http_req *r, long seconds);
-/** A JSON value parsed from database text; aborts on invalid JSON. */
-json_t *api_json_from_db(const char *text);
 /** Answer 401 with a WWW-Authenticate challenge. */
 void api_unauthorized(struct http_req *r, const char *detail);
 
@@ -127,6 +141,7 @@ void api_totp_confirm(struct http_req *r);
 void api_totp_delete(struct http_req *r);
 void api_tokens_list(struct http_req *r);
 void api_tokens_create(struct http_req *r);
+void api_tokens_get(struct http_req *r);
 void api_tokens_delete(struct http_req *r);
 void api_orgs_create(struct http_req *r);
 void api_orgs_list(struct http_req *r);

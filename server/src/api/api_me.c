@@ -57,7 +57,7 @@ api_me_got(struct http_req *r, PGresult *res)
 		api_unauthorized(r, "the account no longer exists");
 		return;
 	}
-	api_respond_text(r, 200, PQgetvalue(res, 0, 0));
+	api_respond_db(r, 200, PQgetvalue(res, 0, 0));
 }
 
 void
@@ -206,7 +206,7 @@ api_me_updated(struct http_req *r, PGresult *res)
 		api_unauthorized(r, "the account no longer exists");
 		return;
 	}
-	api_respond_text(r, 200, PQgetvalue(res, 0, 0));
+	api_respond_db(r, 200, PQgetvalue(res, 0, 0));
 }
 
 /* Count a wrong password or code against the account, then answer. */

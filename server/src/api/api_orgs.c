@@ -78,12 +78,10 @@ api_orgs_create(struct http_req *r)
 static void
 api_orgs_created(struct http_req *r, PGresult *res)
 {
-	json_t *body = api_json_from_db(PQgetvalue(res, 0, 0));
-
 	http_req_add_header(r, "Location",
-	    arena_printf(r->arena, "/api/v1/organisations/%s",
-	        json_string_value(json_object_get(body, "id"))));
-	http_respond_json(r, 201, body);
+	    arena_printf(
+	        r->arena, "/api/v1/organisations/%s", PQgetvalue(res, 0, 1)));
+	api_respond_db(r, 201, PQgetvalue(res, 0, 0));
 }
 
 void
@@ -111,5 +109,5 @@ api_orgs_got(struct http_req *r, PGresult *res)
 		http_respond_problem(r, 404, "no such organisation");
 		return;
 	}
-	api_respond_text(r, 200, PQgetvalue(res, 0, 0));
+	api_respond_db(r, 200, PQgetvalue(res, 0, 0));
 }

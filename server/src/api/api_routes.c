@@ -35,6 +35,7 @@ static const struct http_route api_route_table[] = {
     {HTTP_DELETE, "/api/v1/me/totp", api_totp_delete, WRITE | SESS | JSON},
     {HTTP_GET, "/api/v1/me/tokens", api_tokens_list, AUTH},
     {HTTP_POST, "/api/v1/me/tokens", api_tokens_create, WRITE | SESS | JSON},
+    {HTTP_GET, "/api/v1/me/tokens/{id}", api_tokens_get, AUTH},
     {HTTP_DELETE, "/api/v1/me/tokens/{id}", api_tokens_delete, WRITE | SESS},
     {HTTP_POST, "/api/v1/organisations", api_orgs_create, WRITE | JSON},
     {HTTP_GET, "/api/v1/organisations", api_orgs_list, AUTH},

@@ -1,5 +1,5 @@
 /*
- * api_tokens.c - personal API tokens: GET/POST /me/tokens and DELETE
+ * api_tokens.c - personal API tokens: GET/POST /me/tokens, GET and DELETE
  * /me/tokens/{id}.  The secret is returned once, at creation; afterwards
  * only its SHA-256 exists.
  */
@@ -16,6 +16,7 @@
 #define TOKEN_DEFAULT_DAYS 90
 
 static void api_tokens_created(struct http_req *r, PGresult *res);
+static void api_tokens_got(struct http_req *r, PGresult *res);
 static void api_tokens_deleted(struct http_req *r, PGresult *res);
 
 void
@@ -102,19 +103,42 @@ api_tokens_create(struct http_req *r)
 static void
 api_tokens_created(struct http_req *r, PGresult *res)
 {
-	json_t *body;
+	const char *token = r->state; /* base64url: nothing to escape */
 
 	if (PQntuples(res) != 1) {
 		http_respond_problem(
 		    r, 409, "you have 100 live tokens; revoke one first");
 		return;
 	}
-	body = api_json_from_db(PQgetvalue(res, 0, 0));
-	json_object_set_new(body, "token", json_string(r->state));
 	http_req_add_header(r, "Location",
-	    arena_printf(r->arena, "/api/v1/me/tokens/%s",
-	        json_string_value(json_object_get(body, "id"))));
-	http_respond_json(r, 201, body);
+	    arena_printf(
+	        r->arena, "/api/v1/me/tokens/%s", PQgetvalue(res, 0, 1)));
+	api_respond_text(r, 201,
+	    api_db_json_extend(r, PQgetvalue(res, 0, 0),
+	        arena_printf(r->arena, "\"token\":\"%s\"", token)));
+}
+
+void
+api_tokens_get(struct http_req *r)
+{
+	const char *id = api_uuid_param(r, "id");
+	const char *params[2];
+
+	if (id == NULL)
+		return;
+	params[0] = api_principal(r)->user_id;
+	params[1] = id;
+	api_query(r, &store_token_get, params, api_tokens_got);
+}
+
+static void
+api_tokens_got(struct http_req *r, PGresult *res)
+{
+	if (PQntuples(res) != 1) {
+		http_respond_problem(r, 404, "no such token");
+		return;
+	}
+	api_respond_db(r, 200, PQgetvalue(res, 0, 0));
 }
 
 void

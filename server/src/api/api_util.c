@@ -135,6 +135,39 @@ api_respond_text(struct http_req *r, int status, const char *json)
 	    r, status, "application/json; charset=utf-8", json, strlen(json));
 }
 
+const char *
+api_db_json(struct http_req *r, const char *text)
+{
+	return api_db_json_extend(r, text, NULL);
+}
+
+const char *
+api_db_json_extend(struct http_req *r, const char *text, const char *members)
+{
+	size_t n = strlen(text), extra = members ? strlen(members) : 0, len;
+	char *buf = arena_alloc(r->arena, n + extra + 2);
+
+	len = codec_json_compact(buf, text, n);
+	if (extra > 0) {
+		if (len < 2 || buf[len - 1] != '}')
+			fatal("the database returned no JSON object");
+		len--;
+		if (len > 1) /* not {} */
+			buf[len++] = ',';
+		memcpy(buf + len, members, extra);
+		len += extra;
+		buf[len++] = '}';
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+void
+api_respond_db(struct http_req *r, int status, const char *text)
+{
+	api_respond_text(r, status, api_db_json(r, text));
+}
+
 bool
 api_reject_errors(struct http_req *r, json_t *errors)
 {
@@ -249,24 +282,38 @@ api_list_done(struct http_req *r, PGresult *res)
 static void
 api_list_respond(struct http_req *r, PGresult *res, int limit)
 {
-	json_t *items = json_array(), *body;
-	int n = PQntuples(res);
+	int n = PQntuples(res), items = n < limit ? n : limit;
+	size_t cap = 64, len;
+	char *buf;
 
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(
-		    items, api_json_from_db(PQgetvalue(res, i, 0)));
-	body = json_pack("{s:o}", "items", items);
+	for (int i = 0; i < items; i++)
+		cap += (size_t)PQgetlength(res, i, 0) + 1;
+	if (n > limit)
+		cap += (size_t)PQgetlength(res, limit - 1, 1) * 4 / 3 + 8;
+	buf = arena_alloc(r->arena, cap);
+	memcpy(buf, "{\"items\":[", 10);
+	len = 10;
+	for (int i = 0; i < items; i++) {
+		if (i > 0)
+			buf[len++] = ',';
+		len += codec_json_compact(buf + len, PQgetvalue(res, i, 0),
+		    (size_t)PQgetlength(res, i, 0));
+	}
+	memcpy(buf + len, "],\"next_cursor\":", 16);
+	len += 16;
 	if (n > limit) {
 		const char *key = PQgetvalue(res, limit - 1, 1);
-		size_t klen = strlen(key);
-		char *enc = arena_alloc(r->arena, klen * 2 + 8);
 
-		codec_base64url(enc, (const uint8_t *)key, klen);
-		json_object_set_new(body, "next_cursor", json_string(enc));
+		buf[len++] = '"';
+		len += codec_base64url(
+		    buf + len, (const uint8_t *)key, strlen(key));
+		buf[len++] = '"';
 	} else {
-		json_object_set_new(body, "next_cursor", json_null());
+		memcpy(buf + len, "null", 4);
+		len += 4;
 	}
-	http_respond_json(r, 200, body);
+	buf[len++] = '}';
+	http_respond(r, 200, "application/json; charset=utf-8", buf, len);
 }
 
 const char *
@@ -296,17 +343,6 @@ api_too_many(struct http_req *r, long seconds)
 	http_req_add_header(r, "Retry-After", buf);
 	http_respond_problem(
 	    r, 429, "too many failed attempts; try again later");
-}
-
-json_t *
-api_json_from_db(const char *text)
-{
-	json_error_t err;
-	json_t *j = json_loads(text, JSON_DECODE_ANY, &err);
-
-	if (j == NULL)
-		fatal("the database returned invalid JSON: %s", err.text);
-	return j;
 }
 
 void

@@ -228,3 +228,48 @@ codec_uuid_valid(const char *s, size_t n)
 	}
 	return true;
 }
+
+/*
+ * PostgreSQL renders json as `{"a" : 1, "b" : [1, 2]}`: one pass that drops
+ * the blanks outside strings is all it takes to make it compact, instead of
+ * parsing and dumping it again.  Strings, where nearly all the bytes are,
+ * are found with memchr and copied whole.
+ */
+size_t
+codec_json_compact(char *dst, const char *src, size_t n)
+{
+	size_t o = 0, i = 0;
+
+	while (i < n) {
+		char c = src[i];
+
+		if (c == '"') {
+			size_t start = i++;
+
+			for (;;) {
+				const char *q = memchr(src + i, '"', n - i);
+				size_t bs = 0;
+
+				if (q ==
+				    NULL) { /* unterminated: copy the rest */
+					i = n;
+					break;
+				}
+				i = (size_t)(q - src);
+				while (i - bs > start + 1 &&
+				    src[i - bs - 1] == '\\')
+					bs++;
+				i++;
+				if (bs % 2 == 0)
+					break;
+			}
+			memcpy(dst + o, src + start, i - start);
+			o += i - start;
+			continue;
+		}
+		if (c != ' ' && c != '\n' && c != '\t' && c != '\r')
+			dst[o++] = c;
+		i++;
+	}
+	return o;
+}

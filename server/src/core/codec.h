@@ -1,6 +1,7 @@
 /*
  * codec.h - byte encodings used across isacd: base64url, base32, hex, UTF-8
- * validation and UUID syntax.  Pure functions over caller buffers.
+ * validation, UUID syntax and JSON text compaction.  Pure functions over
+ * caller buffers.
  */
 #ifndef ISACD_CORE_CODEC_H
 #define ISACD_CORE_CODEC_H
@@ -36,5 +37,11 @@ bool codec_utf8_valid(const char *s, size_t n);
 size_t codec_utf8_len(const char *s, size_t n);
 /** True when s is a canonical textual UUID (36 chars, hex and dashes). */
 bool codec_uuid_valid(const char *s, size_t n);
+/**
+ * Copy the JSON text src[0..n) into dst (room for n bytes) without the
+ * whitespace between tokens; strings are copied verbatim.  The text must be
+ * well-formed JSON (as PostgreSQL renders it).  Returns the bytes written.
+ */
+size_t codec_json_compact(char *dst, const char *src, size_t n);
 
 #endif

@@ -40,6 +40,7 @@ extern struct db_stmt store_totp_delete;
 
 /* personal API tokens */
 extern struct db_stmt store_token_list;
+extern struct db_stmt store_token_get;
 extern struct db_stmt store_token_create;
 extern struct db_stmt store_token_revoke;
 

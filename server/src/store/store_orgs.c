@@ -4,7 +4,7 @@
 #include "store/store.h"
 
 /* $1 name, $2 sector, $3 country, $4 creator id, $5 ip
- * → organisation json; 23505 when the name exists (any case) */
+ * → organisation json, id; 23505 when the name exists (any case) */
 struct db_stmt store_org_create = {"org_create",
     "WITH o AS ("
     " INSERT INTO organisations (name, sector, country, created_by)"
@@ -15,7 +15,7 @@ struct db_stmt store_org_create = {"org_create",
     " SELECT $4::uuid, 'organisation_created', $5::inet,"
     "  jsonb_build_object('organisation_id', id, 'name', name) FROM o"
     ")"
-    " SELECT j::text FROM o",
+    " SELECT j::text, id FROM o",
     5, 0};
 
 /* $1 cursor time or NULL, $2 cursor id or NULL, $3 limit + 1

@@ -122,8 +122,15 @@ struct db_stmt store_token_list = {"token_list",
     " ORDER BY t.created_at DESC, t.id DESC LIMIT $4::int",
     4, 0};
 
+/* $1 user id, $2 token id → token json (live tokens only) */
+struct db_stmt store_token_get = {"token_get",
+    "SELECT isacd_api_token_json(t)::text FROM api_tokens t"
+    " WHERE t.id = $2::uuid AND t.user_id = $1::uuid"
+    "  AND t.revoked_at IS NULL AND t.expires_at > now()",
+    2, 0};
+
 /* $1 user id, $2 name, $3 token sha256, $4 scopes text[], $5 days, $6 ip
- * → token json (no row when the user has 100 live tokens) */
+ * → token json, id (no row when the user has 100 live tokens) */
 struct db_stmt store_token_create = {"token_create",
     "WITH t AS ("
     " INSERT INTO api_tokens (user_id, name, token_hash, scopes, expires_at)"
@@ -138,7 +145,7 @@ struct db_stmt store_token_create = {"token_create",
     "  jsonb_build_object('token_id', id, 'name', name, 'scopes', scopes)"
     " FROM t"
     ")"
-    " SELECT j::text FROM t",
+    " SELECT j::text, id FROM t",
     6, 0};
 
 /* $1 user id, $2 token id, $3 ip → one row when revoked now */

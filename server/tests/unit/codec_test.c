@@ -1,5 +1,6 @@
 /*
- * codec_test.c - base64url, base32 (RFC 4648 vectors), hex, UTF-8, UUIDs.
+ * codec_test.c - base64url, base32 (RFC 4648 vectors), hex, UTF-8, UUIDs,
+ * JSON text compaction.
  */
 #include "unit.h"
 
@@ -91,6 +92,33 @@ test_uuid_and_hex(void **state)
 	assert_string_equal(hex, "01abff00");
 }
 
+static void
+test_json_compact(void **state)
+{
+	static const char *vec[][2] = {
+	    /* how PostgreSQL's json_build_object and jsonb render */
+	    {"{\"id\" : \"a b\", \"n\" : [1, 2, {\"x\" : null}]}",
+	        "{\"id\":\"a b\",\"n\":[1,2,{\"x\":null}]}"},
+	    {"{\"a\": 1, \"b\": true}", "{\"a\":1,\"b\":true}"},
+	    /* blanks, quotes and backslashes inside strings are data */
+	    {"[\"  \\\" , \\\\\" , \"x\"]", "[\"  \\\" , \\\\\",\"x\"]"},
+	    {"\"\\\\\"", "\"\\\\\""},
+	    {"\t[\r\n]\n", "[]"},
+	    {"{}", "{}"},
+	    {"\"\"", "\"\""},
+	};
+	char out[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
+		size_t n =
+		    codec_json_compact(out, vec[i][0], strlen(vec[i][0]));
+
+		out[n] = '\0';
+		assert_string_equal(out, vec[i][1]);
+	}
+}
+
 int
 main(void)
 {
@@ -99,6 +127,7 @@ main(void)
 	    cmocka_unit_test(test_base32),
 	    cmocka_unit_test(test_utf8),
 	    cmocka_unit_test(test_uuid_and_hex),
+	    cmocka_unit_test(test_json_compact),
 	};
 
 	return cmocka_run_group_tests_name("codec", tests, NULL, NULL);
