@@ -16,6 +16,7 @@ static const char usage[] =
     "  create-staff   create an agency staff account\n"
     "  version        print the version and the schema version\n"
     "  routes         print the route table (for the OpenAPI drift check)\n"
+    "  sql            print the SQL of a statement (for benchmarks)\n"
     "\n"
     "isacd <command> --help shows the options of a command.\n";
 
@@ -31,6 +32,7 @@ main(int argc, char **argv)
 	    {"create-staff", cli_create_staff},
 	    {"version", cli_version},
 	    {"routes", cli_routes},
+	    {"sql", cli_sql},
 	};
 
 	if (argc < 2) {

@@ -10,6 +10,7 @@ int cli_migrate(int argc, char **argv);
 int cli_create_staff(int argc, char **argv);
 int cli_version(int argc, char **argv);
 int cli_routes(int argc, char **argv);
+int cli_sql(int argc, char **argv);
 
 /** Print "isacd CMD: unknown option 'X' (see isacd CMD --help)"; returns 2. */
 int cli_usage_error(const char *cmd, const char *what, const char *arg);

@@ -1,5 +1,5 @@
 /*
- * cli_misc.c - version, routes, and what every command shares.
+ * cli_misc.c - version, routes, sql, and what every command shares.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 #include "core/embedded.h"
 #include "db/migrate.h"
 #include "http/http_parser.h"
+#include "store/store.h"
 
 int
 cli_usage_error(const char *cmd, const char *what, const char *arg)
@@ -81,5 +82,36 @@ cli_routes(int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		printf("%s %s\n", http_method_name(routes[i].method),
 		    routes[i].pattern);
+	return 0;
+}
+
+int
+cli_sql(int argc, char **argv)
+{
+	const struct db_stmt *st;
+	struct db_stmt *const *all;
+	size_t n;
+
+	if (argc != 2 || strcmp(argv[1], "--help") == 0) {
+		puts("usage: isacd sql NAME | isacd sql --list\n\n"
+		     "Prints the SQL text of the named statement ($1.. are its "
+		     "parameters),\nas the server prepares it; --list prints "
+		     "the names.");
+		return argc == 2 ? 0 : 2;
+	}
+	if (strcmp(argv[1], "--list") == 0) {
+		all = store_statements(&n);
+		for (size_t i = 0; i < n; i++)
+			printf("%s %d\n", all[i]->name, all[i]->nparams);
+		return 0;
+	}
+	st = store_find(argv[1]);
+	if (st == NULL) {
+		fprintf(stderr,
+		    "isacd sql: no statement '%s' (see isacd sql --list)\n",
+		    argv[1]);
+		return 1;
+	}
+	printf("%s\n", st->sql);
 	return 0;
 }

@@ -10,6 +10,8 @@
 #ifndef ISACD_STORE_H
 #define ISACD_STORE_H
 
+#include <stddef.h>
+
 #include "db/db.h"
 
 /* readiness: → (max applied version) */
@@ -51,5 +53,10 @@ extern struct db_stmt store_org_get;
 
 /* CLI: create-staff */
 extern struct db_stmt store_staff_create;
+
+/** Every statement above (static storage) and how many there are. */
+struct db_stmt *const *store_statements(size_t *n);
+/** The statement with this name (its db_stmt.name), or NULL. */
+const struct db_stmt *store_find(const char *name);
 
 #endif
