@@ -6,6 +6,8 @@
 #   make asan    the whole suite under AddressSanitizer + UBSan
 #   make fuzz    each libFuzzer target for FUZZ_SECONDS
 #   make bench   benchmarks in tests/bench (prints figures)
+#   make docs    the API reference as one HTML page that needs no network:
+#                build/docs/api.html
 #   make lint    clang-format check, cppcheck, redocly lint of the OpenAPI
 #   make format  clang-format in place
 #   make clean
@@ -51,15 +53,22 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
 REPLAY_BIN := $(FUZZ_NAMES:%=$(BUILD)/replay/%)
 
+DOCS     := build/docs/api.html
+
 PYTHON   := /usr/bin/python3
 FUZZ_SECONDS ?= 60
 
-.PHONY: FORCE all deps build run test unit system replay asan fuzz bench lint format clean
+.PHONY: FORCE all deps test-deps build run test unit system replay asan docs fuzz bench lint format clean
 
 all: build
 
 deps:
 	@tools/deps.sh
+
+# deps, and what only the tests need: Chromium, in which tests/system/test_docs.py
+# opens the built docs
+test-deps:
+	@tools/deps.sh chromium
 
 build: $(BUILD)/isacd
 
@@ -114,15 +123,28 @@ replay: $(REPLAY_BIN)
 	@set -e; for t in $(FUZZ_NAMES); do \
 	  $(BUILD)/replay/$$t tests/fuzz/corpus/$$t tests/fuzz/regression/$$t; done
 
-system: build
+system: build docs
 	ISACD_BIN=$(CURDIR)/$(BUILD)/isacd $(PYTHON) -m pytest -q -p no:cacheprovider tests/system $(PYTEST_ARGS)
 
-test: deps
-	@$(MAKE) --no-print-directory build
+test: test-deps
+	@$(MAKE) --no-print-directory build docs
 	@$(MAKE) --no-print-directory unit replay system
 
-asan: deps
-	@$(MAKE) --no-print-directory FLAVOUR=asan build unit replay system
+asan: test-deps
+	@$(MAKE) --no-print-directory FLAVOUR=asan build docs unit replay system
+
+# One self-contained page: build-docs inlines Redoc (--inlineBundle) into the
+# committed template, whose Content-Security-Policy lets the page load nothing
+# remote; tools/npm-tools.sh runs the pinned redocly with telemetry off.  Its
+# chatter is shown only when it fails.
+docs: $(DOCS)
+
+$(DOCS): api-docs/openapi.yaml tools/docs-template.hbs redocly.yaml tools/npm-tools.sh
+	@mkdir -p $(@D)
+	@echo "  DOCS  $@"
+	$(Q)log=$$(tools/npm-tools.sh redocly build-docs api-docs/openapi.yaml --inlineBundle \
+	  --template tools/docs-template.hbs --output $@.tmp 2>&1) || { echo "$$log" >&2; rm -f $@.tmp; exit 1; }
+	$(Q)mv $@.tmp $@
 
 fuzz: deps
 	@tools/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_NAMES)

@@ -2,6 +2,10 @@
 # deps.sh [extra packages...] - install the Debian 12 packages isacd needs to
 # build, run and test.  Idempotent: quiet when everything is present, and
 # `apt-get update` runs only when something is missing.
+# What only one path needs is named by that path: `make test`/`make asan`
+# add chromium (tests/system/test_docs.py), tools/lint.sh clang-format and
+# cppcheck, tools/npm-tools.sh npm when there is no npm at all (a nodejs from
+# elsewhere may bring its own).
 set -eu
 
 PKGS="gcc make pkg-config git ca-certificates curl openssl procps

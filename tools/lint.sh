@@ -4,7 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/deps.sh clang-format cppcheck
-command -v npm >/dev/null 2>&1 || tools/deps.sh npm
 status=0
 files=$(find server tests/fuzz -name '*.[ch]' | sort)
 
@@ -24,12 +23,9 @@ if ! cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,
 fi
 
 echo "== redocly lint api-docs/openapi.yaml"
-tools=build/tools
-if [ ! -x "$tools/node_modules/.bin/redocly" ]; then
-	mkdir -p "$tools"
-	npm install --silent --no-audit --no-fund --prefix "$tools" @redocly/cli@2.77.0 >/dev/null
-fi
-if ! "$tools/node_modules/.bin/redocly" lint api-docs/openapi.yaml; then
+# tools/npm-tools.sh installs the pinned redocly (npm too, when missing) and
+# runs it with telemetry off.
+if ! tools/npm-tools.sh redocly lint api-docs/openapi.yaml; then
 	status=1
 fi
 exit $status
