@@ -1,27 +1,91 @@
 /*
  * log.c - JSON lines on stderr.
  *
- * A line is built in a stack buffer and written with one fwrite, so lines from
- * the loop and from worker threads never interleave mid-line.  Overlong
- * messages are cut, never allowed to grow the buffer.
+ * A line is built in a stack buffer, so overlong messages are cut, never
+ * allowed to grow anything.  On the event loop's thread (once attached) lines
+ * are appended to a buffer that one event writes out after the callbacks of
+ * the current loop pass: a busy loop answering many requests per pass makes
+ * one write(2) for all their access lines, not one each.  Other threads (the
+ * hash workers) write each line at once with one write(2), so no line is ever
+ * split by another.  fatal() flushes first, so nothing logged is lost.
  */
 #include "core/log.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
 
 #define LOG_LINE_MAX 2048
+#define LOG_BUF_MAX  (64u * 1024)
 
 static size_t log_ts(char *buf, size_t cap);
 static const char *log_level_name(enum log_level level);
 static void log_write(char *line, size_t len);
+static void log_write_fd(const char *p, size_t len);
+static void log_flush_cb(evutil_socket_t fd, short what, void *arg);
 
 static atomic_int log_min_level = LOGL_INFO;
+
+/* the loop thread's buffer; other threads never touch it */
+static _Thread_local struct {
+	struct event *flush;
+	size_t len;
+	char buf[LOG_BUF_MAX];
+} * log_loop;
+
+void
+log_attach_loop(struct event_base *base)
+{
+	if (log_loop != NULL)
+		return;
+	log_loop = calloc(1, sizeof(*log_loop));
+	if (log_loop == NULL)
+		return; /* unbuffered, as before */
+	log_loop->flush = event_new(base, -1, 0, log_flush_cb, NULL);
+	if (log_loop->flush == NULL) {
+		free(log_loop);
+		log_loop = NULL;
+	}
+}
+
+void
+log_detach_loop(void)
+{
+	if (log_loop == NULL)
+		return;
+	log_flush();
+	event_free(log_loop->flush);
+	free(log_loop);
+	log_loop = NULL;
+}
+
+void
+log_flush(void)
+{
+	if (log_loop == NULL || log_loop->len == 0)
+		return;
+	log_write_fd(log_loop->buf, log_loop->len);
+	log_loop->len = 0;
+}
+
+static void
+log_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_flush();
+}
 
 void
 log_set_level(enum log_level level)
@@ -199,6 +263,31 @@ log_level_name(enum log_level level)
 static void
 log_write(char *line, size_t len)
 {
-	fwrite(line, 1, len, stderr);
-	fflush(stderr);
+	if (log_loop == NULL) {
+		log_write_fd(line, len);
+		return;
+	}
+	if (log_loop->len + len > sizeof(log_loop->buf))
+		log_flush();
+	if (log_loop->len == 0)
+		event_active(log_loop->flush, EV_TIMEOUT, 0);
+	memcpy(log_loop->buf + log_loop->len, line, len);
+	log_loop->len += len;
+}
+
+/* stderr as a file descriptor: one write(2) per call, retried when short */
+static void
+log_write_fd(const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(STDERR_FILENO, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return; /* nowhere to log to: drop, never block or die
+			         */
+		p += n;
+		len -= (size_t)n;
+	}
 }

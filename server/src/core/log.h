@@ -13,6 +13,19 @@
 
 enum log_level { LOGL_DEBUG, LOGL_INFO, LOGL_WARN, LOGL_ERROR };
 
+struct event_base;
+
+/**
+ * Buffer the calling thread's lines and write them once per pass of base's
+ * loop (call on the loop's thread, before it runs).  Until then, and on
+ * other threads, every line is written at once.
+ */
+void log_attach_loop(struct event_base *base);
+/** Write out and stop buffering (on the loop's thread, before base goes). */
+void log_detach_loop(void);
+/** Write out what the calling thread has buffered (fatal() calls it). */
+void log_flush(void);
+
 /** Lines below `level` are dropped. */
 void log_set_level(enum log_level level);
 /** Parse "debug", "info", "warn" or "error"; 0 on success, -1 otherwise. */

@@ -17,6 +17,8 @@
 
 #include <openssl/crypto.h>
 
+#include "core/log.h"
+
 struct arena_block {
 	struct arena_block *next;
 	size_t size;
@@ -84,6 +86,7 @@ fatal(const char *fmt, ...)
 {
 	va_list ap;
 
+	log_flush();
 	fputs("isacd: fatal: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
