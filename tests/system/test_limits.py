@@ -284,7 +284,8 @@ def test_max_conns_refuses_the_sixth_and_keeps_the_five(start_server):
         conns[0].sendall(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
         status, _, body, _ = read_response(conns[0])
         assert status == 200
-        assert re.search(rb"^isacd_connections_refused_total [1-9]", body, re.M), body
+        assert re.search(rb'^isacd_connections_refused_total{reason="max_conns"} [1-9]', body,
+                         re.M), body
         # a freed slot is usable again
         conns.pop().close()
         deadline = time.time() + 3

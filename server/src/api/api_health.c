@@ -84,9 +84,22 @@ api_health_metrics(struct http_req *r)
 	    "# TYPE isacd_connections_open gauge\n"
 	    "isacd_connections_open %zu\n"
 	    "# HELP isacd_connections_refused_total Connections refused at "
-	    "the ISACD_MAX_CONNS cap.\n"
+	    "accept, by reason: max_conns (ISACD_MAX_CONNS), per_ip "
+	    "(ISACD_MAX_CONNS_PER_IP).\n"
 	    "# TYPE isacd_connections_refused_total counter\n"
-	    "isacd_connections_refused_total %llu\n"
+	    "isacd_connections_refused_total{reason=\"%s\"} %llu\n"
+	    "isacd_connections_refused_total{reason=\"%s\"} %llu\n"
+	    "# HELP isacd_connections_cut_total Connections cut off, by "
+	    "reason: slow_reader (read below ISACD_MIN_SEND_RATE).\n"
+	    "# TYPE isacd_connections_cut_total counter\n"
+	    "isacd_connections_cut_total{reason=\"%s\"} %llu\n",
+	    net_count(app->net), net_reason_name(NET_REFUSED_MAX_CONNS),
+	    net_reason_count(app->net, NET_REFUSED_MAX_CONNS),
+	    net_reason_name(NET_REFUSED_PER_IP),
+	    net_reason_count(app->net, NET_REFUSED_PER_IP),
+	    net_reason_name(NET_CUT_SLOW_READER),
+	    net_reason_count(app->net, NET_CUT_SLOW_READER));
+	evbuffer_add_printf(out,
 	    "# HELP isacd_db_pool_size PostgreSQL connections configured.\n"
 	    "# TYPE isacd_db_pool_size gauge\n"
 	    "isacd_db_pool_size %d\n"
@@ -123,10 +136,10 @@ api_health_metrics(struct http_req *r)
 	    "# HELP isacd_build_info Build version and schema version.\n"
 	    "# TYPE isacd_build_info gauge\n"
 	    "isacd_build_info{version=\"%s\",schema=\"%d\"} 1\n",
-	    net_count(app->net), net_refused(app->net), ds.size, ds.connected,
-	    ds.busy, ds.waiting, ds.queries, ds.failed, ws.queued, ws.running,
-	    ws.rejected, (double)(clock_mono_us() - app->started_us) / 1e6,
-	    ISACD_VERSION, app->schema_version);
+	    ds.size, ds.connected, ds.busy, ds.waiting, ds.queries, ds.failed,
+	    ws.queued, ws.running, ws.rejected,
+	    (double)(clock_mono_us() - app->started_us) / 1e6, ISACD_VERSION,
+	    app->schema_version);
 	len = evbuffer_get_length(out);
 	text = (char *)evbuffer_pullup(out, -1);
 	http_respond(

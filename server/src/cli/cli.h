@@ -17,5 +17,12 @@ int cli_usage_error(const char *cmd, const char *what, const char *arg);
 /** Load the configuration or print why not; 0 on success. */
 struct config;
 int cli_load_config(struct config *cfg);
+/**
+ * Connect to ISACD_DATABASE_URL for a blocking CLI step; NULL after writing
+ * "isacd CMD: cannot connect ..." with what to set into err.
+ */
+#include <libpq-fe.h>
+PGconn *cli_connect(const struct config *cfg, int statement_timeout_ms,
+    const char *cmd, char *err, size_t errlen);
 
 #endif

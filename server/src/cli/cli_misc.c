@@ -40,6 +40,28 @@ cli_load_config(struct config *cfg)
 	return 0;
 }
 
+PGconn *
+cli_connect(const struct config *cfg, int statement_timeout_ms, const char *cmd,
+    char *err, size_t errlen)
+{
+	char why[512];
+	PGconn *pg = migrate_connect(
+	    cfg->database_url, statement_timeout_ms, why, sizeof(why));
+
+	if (pg != NULL)
+		return pg;
+	/* the URL may hold a password: name the variable, never its value */
+	snprintf(err, errlen,
+	    "isacd %s: %s; check ISACD_DATABASE_URL (%s; next to `make run`: "
+	    "ISACD_DATABASE_URL=$(cat var/database-url) isacd %s)",
+	    cmd, why,
+	    getenv("ISACD_DATABASE_URL")
+	        ? "it is set"
+	        : "it is not set, so the default 'dbname=isacd' was tried",
+	    cmd);
+	return NULL;
+}
+
 int
 cli_version(int argc, char **argv)
 {

@@ -58,8 +58,8 @@ static void serve_warn_unknown_env(void);
 static const char serve_usage[] =
     "usage: isacd serve\n"
     "\n"
-    "Serves the REST API and WebSocket on ISACD_LISTEN.  Settings come from\n"
-    "the environment:\n\n";
+    "Serves the REST API on ISACD_LISTEN.  Settings come from the\n"
+    "environment:\n\n";
 
 int
 cli_serve(int argc, char **argv)
@@ -130,6 +130,7 @@ cli_serve(int argc, char **argv)
 	if (s.base == NULL)
 		fatal("event_base_new failed");
 	s.app.base = s.base;
+	log_attach_loop(s.base);
 	s.app.started_us = clock_mono_us();
 	s.app.db = db_pool_new(s.base,
 	    &(struct db_pool_options){
@@ -174,7 +175,10 @@ cli_serve(int argc, char **argv)
 	no.listen = cfg.listen;
 	no.tls = tls;
 	no.max_conns = (size_t)cfg.max_conns;
+	no.max_conns_per_ip = (size_t)cfg.max_conns_per_ip;
 	no.write_timeout_s = (int)cfg.write_timeout_s;
+	no.min_send_rate = cfg.min_send_rate;
+	no.send_window_s = (int)cfg.send_window_s;
 	no.on_accept = http_server_accept;
 	no.arg = s.http;
 	s.app.net = net_new(s.base, &no, err, sizeof(err));
@@ -213,6 +217,7 @@ out:
 	metrics_free(s.app.metrics);
 	free(names);
 	free(methods);
+	log_detach_loop();
 	event_base_free(s.base);
 	if (tls)
 		SSL_CTX_free(tls);
@@ -225,12 +230,12 @@ static int
 serve_check_schema(const struct config *cfg, int need)
 {
 	struct migration_set set;
-	char err[512];
+	char err[1024];
 	PGconn *pg;
 	int pending = 0, rc = 0;
 
-	pg = migrate_connect(cfg->database_url,
-	    (int)cfg->db_statement_timeout_ms, err, sizeof(err));
+	pg = cli_connect(
+	    cfg, (int)cfg->db_statement_timeout_ms, "serve", err, sizeof(err));
 	if (pg == NULL) {
 		log_warn("%s; starting anyway, /readyz answers 503 until the "
 		         "database is reachable",

@@ -21,6 +21,9 @@ struct config {
 	long max_body;
 	long max_header;
 	long max_conns;
+	long max_conns_per_ip;
+	long min_send_rate;
+	long send_window_s;
 	long header_timeout_s;
 	long body_timeout_s;
 	long idle_timeout_s;

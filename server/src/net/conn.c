@@ -5,6 +5,16 @@
  * in the middle of our own call into libevent.  A closed connection keeps its
  * memory until the reaper runs, so a callback chain that closed it can still
  * read c->closing safely on its way out.
+ *
+ * The minimum send rate: a callback on the output buffer counts the bytes
+ * handed to the kernel and arms the send timer when output starts to wait.
+ * What the client has taken is that count less what the kernel still holds
+ * unacknowledged (SIOCOUTQ): a whole response can sit in a socket's send
+ * buffer while the client reads it 32 bytes at a time, so our own buffer
+ * alone says nothing.  At the end of each window, a connection with output
+ * still waiting (ours or the kernel's) whose client took less than
+ * min_send_rate * window bytes is reset (SO_LINGER 0, so the kernel frees
+ * its buffers at once): trickled reads cannot keep it alive.
  */
 #include "net/net_internal.h"
 
@@ -16,7 +26,9 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
+#include <linux/sockios.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 
 #include "core/mem.h"
 
@@ -28,6 +40,10 @@ static void conn_write_cb(struct bufferevent *bev, void *arg);
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 static void conn_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_linger_start(struct conn *c);
+static void conn_output_cb(
+    struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg);
+static void conn_send_check_cb(evutil_socket_t fd, short what, void *arg);
+static uint64_t conn_delivered(struct conn *c, bool *waiting);
 
 static size_t conn_lingered;
 
@@ -69,8 +85,11 @@ conn_new(struct net *n, int fd, const struct sockaddr *sa)
 		return NULL;
 	}
 	c->timer = evtimer_new(n->base, conn_timer_cb, c);
-	if (c->timer == NULL)
+	c->send_timer = evtimer_new(n->base, conn_send_check_cb, c);
+	if (c->timer == NULL || c->send_timer == NULL)
 		fatal("evtimer_new failed");
+	if (n->min_send_rate > 0)
+		evbuffer_add_cb(conn_output(c), conn_output_cb, c);
 	bufferevent_setcb(
 	    c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
@@ -130,7 +149,12 @@ conn_close(struct conn *c)
 	c->proto_data = NULL;
 	if (c->lingering)
 		conn_lingered--;
+	if (c->addr) {
+		net_addr_release(n, c->addr);
+		c->addr = NULL;
+	}
 	evtimer_del(c->timer);
+	evtimer_del(c->send_timer);
 	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	TAILQ_REMOVE(&n->open, c, link);
@@ -156,6 +180,7 @@ void
 conn_free(struct conn *c)
 {
 	event_free(c->timer);
+	event_free(c->send_timer);
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -220,6 +245,69 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		c->proto->on_deadline(c);
 	else
 		conn_close(c);
+}
+
+static void
+conn_output_cb(
+    struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+	struct timeval tv = {c->net->send_window_s, 0};
+	bool waiting;
+
+	(void)buf;
+	c->written += info->n_deleted;
+	if (info->n_added > 0 && !c->closing &&
+	    !evtimer_pending(c->send_timer, NULL)) {
+		c->window_mark = conn_delivered(c, &waiting);
+		evtimer_add(c->send_timer, &tv);
+	}
+}
+
+/* Bytes the client has acknowledged; *waiting when any output is pending. */
+static uint64_t
+conn_delivered(struct conn *c, bool *waiting)
+{
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	int queued = 0;
+
+	if (fd < 0 || ioctl(fd, SIOCOUTQ, &queued) != 0 || queued < 0)
+		queued = 0;
+	*waiting = queued > 0 || evbuffer_get_length(conn_output(c)) > 0;
+	/* TLS: the kernel holds ciphertext, a little more than we counted */
+	return (uint64_t)queued < c->written ? c->written - (uint64_t)queued
+	                                     : 0;
+}
+
+static void
+conn_send_check_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct timeval tv = {c->net->send_window_s, 0};
+	struct linger abort_close = {1, 0};
+	evutil_socket_t sock;
+	uint64_t delivered, took;
+	bool waiting;
+
+	(void)fd;
+	(void)what;
+	if (c->closing)
+		return;
+	delivered = conn_delivered(c, &waiting);
+	if (!waiting)
+		return; /* re-armed when output waits again */
+	took = delivered > c->window_mark ? delivered - c->window_mark : 0;
+	if (took >= (uint64_t)c->net->min_send_rate * (uint64_t)tv.tv_sec) {
+		c->window_mark = delivered;
+		evtimer_add(c->send_timer, &tv);
+		return;
+	}
+	net_notice(c->net, NET_CUT_SLOW_READER, c->peer);
+	sock = bufferevent_getfd(c->bev);
+	if (sock >= 0)
+		setsockopt(sock, SOL_SOCKET, SO_LINGER, &abort_close,
+		    sizeof(abort_close));
+	conn_close(c);
 }
 
 /*

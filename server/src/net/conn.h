@@ -34,10 +34,17 @@ struct conn_proto {
 	void (*on_close)(struct conn *c);
 };
 
+struct net_addr;
+
 struct conn {
 	struct net *net;
+	struct net_addr *addr; /* its client address in the per-IP table */
 	struct bufferevent *bev;
 	struct event *timer;
+	struct event
+	    *send_timer;      /* the minimum send rate, while output waits */
+	uint64_t written;     /* bytes handed to the kernel, in all */
+	uint64_t window_mark; /* bytes delivered when the window began */
 	const struct conn_proto *proto;
 	void *proto_data;
 	char peer[48]; /* client IP address, text */

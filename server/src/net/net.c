@@ -1,17 +1,22 @@
 /*
- * net.c - listener, connection cap, accept back-off and the reaper.
+ * net.c - listener, connection caps, accept back-off and the reaper.
  *
- * Past the connection cap a new socket is answered with a canned 503 (plain
- * TCP only) and closed at once; nobody else is disturbed.  When accept fails
- * for lack of descriptors (EMFILE/ENFILE) the listener pauses for a second
- * instead of spinning (OpenBSD httpd accept_reserve).
+ * Past a cap (in all, or of the client's address) a new socket is answered
+ * with a canned 503 (plain TCP only) and closed at once; nobody else is
+ * disturbed.  The per-IP table is a chained hash keyed with a random seed,
+ * since clients choose their addresses; a slot lives while its address has
+ * connections.  When accept fails for lack of descriptors (EMFILE/ENFILE)
+ * the listener pauses for a second instead of spinning (OpenBSD httpd
+ * accept_reserve).
  */
 #include "net/net_internal.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -26,13 +31,22 @@ static void net_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 static void net_accept_error_cb(struct evconnlistener *l, void *arg);
 static void net_accept_retry_cb(evutil_socket_t fd, short what, void *arg);
 static void net_reaper_cb(evutil_socket_t fd, short what, void *arg);
+static void net_notice_cb(evutil_socket_t fd, short what, void *arg);
+static void net_notice_log(struct net *n, enum net_reason r);
+static struct net_addr *net_addr_take(
+    struct net *n, const uint8_t key[NET_ADDR_KEY]);
+static size_t net_addr_bucket(const struct net *n, const uint8_t *key);
+static void net_refuse(
+    struct net *n, int fd, enum net_reason r, const char *peer);
 
-#define NET_BUSY_BODY                                                          \
-	"{\"type\":\"about:blank\",\"title\":\"Service Unavailable\","         \
-	"\"status\":503,\"detail\":\"too many connections\"}"
+#define NET_ADDR_BUCKETS 4096
 
-static char net_busy_response[512];
-static size_t net_busy_len;
+static const char *const net_busy_detail[] = {
+    [NET_REFUSED_MAX_CONNS] = "too many connections",
+    [NET_REFUSED_PER_IP] = "too many connections from your address",
+};
+static char net_busy_response[2][512];
+static size_t net_busy_len[2];
 
 struct net *
 net_new(struct event_base *base, const struct net_options *o, char *err,
@@ -44,18 +58,32 @@ net_new(struct event_base *base, const struct net_options *o, char *err,
 	char host[256];
 	int port;
 
-	if (net_busy_len == 0)
-		net_busy_len = (size_t)snprintf(net_busy_response,
-		    sizeof(net_busy_response),
+	for (int i = 0; i < 2 && net_busy_len[i] == 0; i++) {
+		char body[256];
+		int blen = snprintf(body, sizeof(body),
+		    "{\"type\":\"about:blank\",\"title\":\"Service "
+		    "Unavailable\",\"status\":503,\"detail\":\"%s\"}",
+		    net_busy_detail[i]);
+
+		net_busy_len[i] = (size_t)snprintf(net_busy_response[i],
+		    sizeof(net_busy_response[i]),
 		    "HTTP/1.1 503 Service Unavailable\r\n"
 		    "Content-Type: application/problem+json\r\n"
-		    "Content-Length: %zu\r\nRetry-After: 1\r\n"
+		    "Content-Length: %d\r\nRetry-After: 1\r\n"
 		    "Connection: close\r\n\r\n%s",
-		    sizeof(NET_BUSY_BODY) - 1, NET_BUSY_BODY);
+		    blen, body);
+	}
 	n->base = base;
 	n->tls = o->tls;
 	n->max_conns = o->max_conns;
+	n->max_per_ip = o->max_conns_per_ip;
 	n->write_timeout_s = o->write_timeout_s;
+	n->min_send_rate = o->min_send_rate;
+	n->send_window_s = o->send_window_s;
+	n->addrs = xcalloc(NET_ADDR_BUCKETS, sizeof(*n->addrs));
+	if (getrandom(&n->addr_seed, sizeof(n->addr_seed), 0) !=
+	    sizeof(n->addr_seed))
+		fatal("getrandom failed");
 	n->on_accept = o->on_accept;
 	n->arg = o->arg;
 	TAILQ_INIT(&n->open);
@@ -89,10 +117,13 @@ net_new(struct event_base *base, const struct net_options *o, char *err,
 	evconnlistener_set_error_cb(n->listener, net_accept_error_cb);
 	n->accept_retry = evtimer_new(base, net_accept_retry_cb, n);
 	n->reaper = event_new(base, -1, 0, net_reaper_cb, n);
-	if (n->accept_retry == NULL || n->reaper == NULL)
+	n->notice_timer = evtimer_new(base, net_notice_cb, n);
+	if (n->accept_retry == NULL || n->reaper == NULL ||
+	    n->notice_timer == NULL)
 		fatal("event_new failed");
 	return n;
 fail:
+	free(n->addrs);
 	free(n);
 	return NULL;
 }
@@ -124,10 +155,22 @@ net_count(const struct net *n)
 	return n->count;
 }
 
-unsigned long long
-net_refused(const struct net *n)
+const char *
+net_reason_name(enum net_reason r)
 {
-	return n->refused;
+	static const char *const names[NET_NREASONS] = {
+	    [NET_REFUSED_MAX_CONNS] = "max_conns",
+	    [NET_REFUSED_PER_IP] = "per_ip",
+	    [NET_CUT_SLOW_READER] = "slow_reader",
+	};
+
+	return r < NET_NREASONS ? names[r] : "unknown";
+}
+
+unsigned long long
+net_reason_count(const struct net *n, enum net_reason r)
+{
+	return r < NET_NREASONS ? n->reasons[r] : 0;
 }
 
 void
@@ -152,8 +195,12 @@ net_free(struct net *n)
 		TAILQ_REMOVE(&n->dead, c, link);
 		conn_free(c);
 	}
+	for (int r = 0; r < NET_NREASONS; r++)
+		net_notice_log(n, (enum net_reason)r);
 	event_free(n->accept_retry);
 	event_free(n->reaper);
+	event_free(n->notice_timer);
+	free(n->addrs); /* empty: every connection gave its slot back */
 	free(n);
 }
 
@@ -162,22 +209,192 @@ net_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
 	struct net *n = arg;
+	struct net_addr *slot = NULL;
+	uint8_t key[NET_ADDR_KEY];
 	struct conn *c;
 
 	(void)l;
 	(void)salen;
 	if (n->count >= n->max_conns) {
-		n->refused++;
-		if (!n->tls)
-			(void)send(fd, net_busy_response, net_busy_len,
-			    MSG_DONTWAIT | MSG_NOSIGNAL);
-		close(fd);
+		net_refuse(n, fd, NET_REFUSED_MAX_CONNS, NULL);
 		return;
+	}
+	if (net_addr_group(sa, key) == 0) {
+		slot = net_addr_take(n, key);
+		if (slot->conns >= n->max_per_ip) {
+			char peer[48] = "";
+
+			if (sa->sa_family == AF_INET)
+				inet_ntop(AF_INET,
+				    &((const struct sockaddr_in *)sa)->sin_addr,
+				    peer, sizeof(peer));
+			else
+				inet_ntop(AF_INET6,
+				    &((const struct sockaddr_in6 *)sa)
+				         ->sin6_addr,
+				    peer, sizeof(peer));
+			net_refuse(n, fd, NET_REFUSED_PER_IP, peer);
+			return;
+		}
+		slot->conns++;
 	}
 	evutil_make_socket_nonblocking(fd);
 	c = conn_new(n, fd, sa);
-	if (c != NULL)
-		n->on_accept(c, n->arg);
+	if (c == NULL) {
+		if (slot)
+			net_addr_release(n, slot);
+		return;
+	}
+	c->addr = slot;
+	n->on_accept(c, n->arg);
+}
+
+static void
+net_refuse(struct net *n, int fd, enum net_reason r, const char *peer)
+{
+	if (!n->tls)
+		(void)send(fd, net_busy_response[r], net_busy_len[r],
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+	close(fd);
+	net_notice(n, r, peer);
+}
+
+/* ---- the per-IP table ---------------------------------------------------- */
+
+int
+net_addr_group(const struct sockaddr *sa, uint8_t key[NET_ADDR_KEY])
+{
+	static const uint8_t mapped[12] = {
+	    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	memset(key, 0, NET_ADDR_KEY);
+	if (sa->sa_family == AF_INET) {
+		key[0] = 4;
+		memcpy(key + 1, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const uint8_t *a =
+		    ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+
+		if (memcmp(a, mapped, sizeof(mapped)) == 0) {
+			key[0] = 4;
+			memcpy(key + 1, a + 12, 4);
+		} else {
+			key[0] = 6;
+			memcpy(key + 1, a, 8); /* the /64 */
+		}
+		return 0;
+	}
+	return -1;
+}
+
+/* FNV-1a over the seed and the key, then a final mix (splitmix64). */
+static size_t
+net_addr_bucket(const struct net *n, const uint8_t *key)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ n->addr_seed;
+
+	for (size_t i = 0; i < NET_ADDR_KEY; i++) {
+		h ^= key[i];
+		h *= 0x100000001b3ull;
+	}
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	return (size_t)(h % NET_ADDR_BUCKETS);
+}
+
+/* The slot of key, created with no connections when it is new. */
+static struct net_addr *
+net_addr_take(struct net *n, const uint8_t key[NET_ADDR_KEY])
+{
+	size_t b = net_addr_bucket(n, key);
+	struct net_addr *a;
+
+	for (a = n->addrs[b]; a != NULL; a = a->next)
+		if (memcmp(a->key, key, NET_ADDR_KEY) == 0)
+			return a;
+	a = xcalloc(1, sizeof(*a));
+	memcpy(a->key, key, NET_ADDR_KEY);
+	a->next = n->addrs[b];
+	n->addrs[b] = a;
+	return a;
+}
+
+void
+net_addr_release(struct net *n, struct net_addr *slot)
+{
+	struct net_addr **pp;
+
+	if (slot->conns > 0)
+		slot->conns--;
+	if (slot->conns > 0)
+		return;
+	for (pp = &n->addrs[net_addr_bucket(n, slot->key)]; *pp != NULL;
+	     pp = &(*pp)->next)
+		if (*pp == slot) {
+			*pp = slot->next;
+			free(slot);
+			return;
+		}
+}
+
+/* ---- notices: counted always, logged at most once a second per reason --- */
+
+void
+net_notice(struct net *n, enum net_reason r, const char *peer)
+{
+	struct net_notice *nt = &n->notices[r];
+	struct timeval tv = {1, 0};
+	time_t now = time(NULL);
+
+	n->reasons[r]++;
+	nt->unlogged++;
+	if (peer)
+		snprintf(nt->last_peer, sizeof(nt->last_peer), "%s", peer);
+	if (now != nt->logged_at) {
+		net_notice_log(n, r);
+		nt->logged_at = now;
+	} else if (!evtimer_pending(n->notice_timer, NULL)) {
+		evtimer_add(n->notice_timer, &tv);
+	}
+}
+
+static void
+net_notice_log(struct net *n, enum net_reason r)
+{
+	static const char *const what[NET_NREASONS] = {
+	    [NET_REFUSED_MAX_CONNS] = "refused: ISACD_MAX_CONNS reached",
+	    [NET_REFUSED_PER_IP] =
+	        "refused: ISACD_MAX_CONNS_PER_IP reached, last from",
+	    [NET_CUT_SLOW_READER] =
+	        "cut off: read below ISACD_MIN_SEND_RATE, last",
+	};
+	struct net_notice *nt = &n->notices[r];
+
+	if (nt->unlogged == 0)
+		return;
+	log_warn("%llu connection%s %s%s%s (%llu since start)", nt->unlogged,
+	    nt->unlogged == 1 ? "" : "s", what[r], nt->last_peer[0] ? " " : "",
+	    nt->last_peer, n->reasons[r]);
+	nt->unlogged = 0;
+	nt->last_peer[0] = '\0';
+}
+
+static void
+net_notice_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net *n = arg;
+
+	(void)fd;
+	(void)what;
+	for (int r = 0; r < NET_NREASONS; r++) {
+		net_notice_log(n, (enum net_reason)r);
+		n->notices[r].logged_at = time(NULL);
+	}
 }
 
 static void

@@ -4,7 +4,9 @@
 #ifndef ISACD_NET_INTERNAL_H
 #define ISACD_NET_INTERNAL_H
 
+#include <stdint.h>
 #include <sys/queue.h>
+#include <time.h>
 
 #include <event2/listener.h>
 
@@ -12,6 +14,22 @@
 #include "net/net.h"
 
 TAILQ_HEAD(conn_list, conn);
+
+#define NET_ADDR_KEY 17 /* family byte + 16 address bytes */
+
+/** Connections from one client address (group), in the per-IP table. */
+struct net_addr {
+	uint8_t key[NET_ADDR_KEY];
+	size_t conns;
+	struct net_addr *next;
+};
+
+/** Rate-limited notice of one reason: a log line per second at most. */
+struct net_notice {
+	unsigned long long unlogged; /* events since the last line */
+	time_t logged_at;
+	char last_peer[48];
+};
 
 struct net {
 	struct event_base *base;
@@ -23,8 +41,15 @@ struct net {
 	struct conn_list dead; /* closed, waiting for the reaper */
 	size_t count;
 	size_t max_conns;
-	unsigned long long refused;
+	size_t max_per_ip;
 	int write_timeout_s;
+	long min_send_rate;
+	int send_window_s;
+	struct net_addr **addrs; /* per-IP table, NET_ADDR_BUCKETS chains */
+	uint64_t addr_seed;      /* keys the hash: sources choose addresses */
+	unsigned long long reasons[NET_NREASONS];
+	struct net_notice notices[NET_NREASONS];
+	struct event *notice_timer;
 	void (*on_accept)(struct conn *c, void *arg);
 	void *arg;
 	void (*on_empty)(void *arg);
@@ -35,5 +60,15 @@ struct net {
 struct conn *conn_new(struct net *n, int fd, const struct sockaddr *sa);
 /** Free a reaped connection (called by the reaper only). */
 void conn_free(struct conn *c);
+/**
+ * The per-IP key of a client address: IPv4 (also when IPv4-mapped) whole,
+ * IPv6 by its /64, so one host cannot dodge the cap by rotating addresses
+ * inside its own prefix.  Returns 0, or -1 for another address family.
+ */
+int net_addr_group(const struct sockaddr *sa, uint8_t key[NET_ADDR_KEY]);
+/** A connection closed: give its slot in the per-IP table back. */
+void net_addr_release(struct net *n, struct net_addr *slot);
+/** Count one refusal or cut and log it (at most a line per second each). */
+void net_notice(struct net *n, enum net_reason r, const char *peer);
 
 #endif
