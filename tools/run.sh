@@ -6,13 +6,15 @@
 #   3. a demo staff account, created once (credentials printed the first
 #      time, kept in var/demo-credentials.txt),
 #   4. isacd in the foreground on 127.0.0.1:8080.
-# Ctrl-C stops isacd, then PostgreSQL.  Running it again reuses the data.
+# Ctrl-C stops isacd, then PostgreSQL, and make exits 0.  Running it again
+# reuses the data.  ISACD_RUN_DIR puts var/ elsewhere (the system test of
+# make run does), ISACD_DEV_PG_PORT moves PostgreSQL off 54329.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=$(realpath "$1")
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 PGPORT=${ISACD_DEV_PG_PORT:-54329}
-VAR=$PWD/var
+VAR=$(realpath -m "${ISACD_RUN_DIR:-$PWD/var}")
 mkdir -p "$VAR"
 chmod 711 "$VAR" # others may pass through to var/pg, not list or read
 
@@ -36,7 +38,7 @@ if [ ! -e "$VAR/pg" ]; then
 	chmod 700 "$VAR/pg"
 	if ! as_pg test -w "$VAR/pg" 2>/dev/null; then
 		rmdir "$VAR/pg"
-		alt=/var/lib/isacd-dev/$(printf '%s' "$PWD" | sha256sum | cut -c1-12)
+		alt=/var/lib/isacd-dev/$(printf '%s' "$VAR" | sha256sum | cut -c1-12)
 		mkdir -p "$alt"
 		chown "$PGUSER_OS" "$alt"
 		chmod 700 "$alt"
@@ -78,7 +80,8 @@ cleanup() {
 	as_pg "$PGBIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# a signal to this script itself (kill, or Ctrl-C before isacd runs) is a stop
+trap 'exit 0' INT TERM
 
 if as_pg "$PGBIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
 	say "PostgreSQL is already running in var/pg; reusing it"
@@ -128,6 +131,17 @@ else
 fi
 
 say "isacd on http://$ISACD_LISTEN (Ctrl-C stops isacd and PostgreSQL)"
-"$BIN" serve &
-ISACD_PID=$!
-wait "$ISACD_PID" || true
+if [ -t 0 ] && [ -t 2 ]; then
+	# At a terminal, isacd gets the terminal to itself (job control: its own
+	# process group in the foreground), so Ctrl-C reaches isacd alone: it
+	# drains and exits 0, this script stops PostgreSQL, and make sees a
+	# clean exit instead of dying of SIGINT itself.
+	set -m
+	"$BIN" serve || status=$?
+	set +m
+else
+	"$BIN" serve &
+	ISACD_PID=$!
+	wait "$ISACD_PID" || status=$?
+fi
+exit "${status:-0}"

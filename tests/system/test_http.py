@@ -101,9 +101,11 @@ def test_unknown_route_is_404_problem(server):
 
 def test_wrong_method_is_405_with_allow(server):
     r = server.delete("/healthz")
-    assert_problem(r, 405)
+    body = assert_problem(r, 405)
     allow = {m.strip() for m in r.headers["Allow"].split(",")}
     assert allow == {"GET", "HEAD"}
+    assert body["detail"] == "this resource does not allow DELETE; it allows " + \
+        r.headers["Allow"], body
     r = server.request("PUT", "me")
     assert_problem(r, 405)
     allow = {m.strip() for m in r.headers["Allow"].split(",")}

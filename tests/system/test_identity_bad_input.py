@@ -115,6 +115,22 @@ def test_body_that_is_not_a_json_object_is_400(server, staff_session, ep, case):
 
 
 @pytest.mark.parametrize("ep", BODY_ROUTES, ids=[ep_id(e) for e in BODY_ROUTES])
+def test_a_duplicate_key_is_named(server, staff_session, ep):
+    method, path, _ = ep
+    r = send(server, method, path, token=staff_session["token"],
+             data=b'{"name": "a", "name": "b"}')
+    body = assert_problem(r, 400)
+    assert body["detail"].startswith("duplicate key 'name'"), body
+
+
+def test_malformed_json_is_placed(server, staff_session):
+    r = send(server, "POST", "organisations", token=staff_session["token"],
+             data=b'{"name": "a",\n "sector": }')
+    body = assert_problem(r, 400)
+    assert body["detail"] == "malformed JSON at line 2 column 12", body
+
+
+@pytest.mark.parametrize("ep", BODY_ROUTES, ids=[ep_id(e) for e in BODY_ROUTES])
 def test_body_that_is_not_json_is_415(server, staff_session, ep):
     method, path, body = ep
     r = send(server, method, path, token=staff_session["token"], data=json.dumps(body).encode(),

@@ -114,6 +114,29 @@ def test_migrate_with_unreachable_database_fails_clearly(pg, tmp_path):
     assert out.stderr.strip() and len(out.stderr.strip().splitlines()) == 1, out.stderr
 
 
+@pytest.mark.parametrize("cmd", [["migrate"], ["create-staff", "--email", "a@example.org",
+                                               "--name", "A", "--organisation", "O",
+                                               "--password-stdin"]])
+def test_cannot_connect_names_the_setting_never_its_secret(pg, cmd):
+    """A CLI command next to a `make run` instance without the setting: the
+    error names ISACD_DATABASE_URL and how to set it, never the password."""
+    env = dict(pg.env("postgres"))
+    env["ISACD_DATABASE_URL"] = "postgresql://isacd:s3cret-Pw-41@127.0.0.1:1/nothing"
+    out = run_isacd(cmd, env, input_text="Grey-Heron-Lantern-417\n")
+    assert out.returncode == 1, out
+    line = out.stderr.strip()
+    assert len(line.splitlines()) == 1, line
+    assert line.startswith("isacd %s: cannot connect to PostgreSQL" % cmd[0]), line
+    assert "ISACD_DATABASE_URL (it is set;" in line, line
+    assert "ISACD_DATABASE_URL=$(cat var/database-url)" in line, line
+    assert "s3cret-Pw-41" not in line
+    del env["ISACD_DATABASE_URL"]
+    env["PGHOST"] = "/nonexistent"  # the default must not find a real server
+    out = run_isacd(cmd, env, input_text="Grey-Heron-Lantern-417\n")
+    assert out.returncode == 1
+    assert "it is not set, so the default 'dbname=isacd' was tried" in out.stderr, out.stderr
+
+
 def serve_until_exit(pg, db, timeout=10):
     """Run `isacd serve` on db; poll /readyz while it lives.  Returns
     (exit status, output, readyz statuses seen)."""

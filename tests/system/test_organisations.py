@@ -64,6 +64,15 @@ def test_invalid_country_is_400(server, staff_tok, country):
     assert "country" in error_fields(assert_problem(r, 400))
 
 
+@pytest.mark.parametrize("country", ["Netherlands", "N1", "", "NLD"])
+def test_every_bad_country_gets_the_iso_message(server, staff_tok, country):
+    r = server.post("organisations", token=staff_tok["token"],
+                    json={"name": org_name(), "country": country})
+    errors = assert_problem(r, 400)["errors"]
+    assert errors == [{"field": "country",
+                       "message": "must be an ISO 3166-1 alpha-2 code such as NL"}], errors
+
+
 @pytest.mark.parametrize("body,field", [
     ({}, "name"),
     ({"name": ""}, "name"),

@@ -29,9 +29,10 @@ api_orgs_parse_create(json_t *body, struct org_input *in, json_t *errors)
 	in->name =
 	    v_string(body, "name", V_REQUIRED | V_SINGLELINE, 1, 200, errors);
 	in->sector = v_string(body, "sector", V_SINGLELINE, 1, 100, errors);
-	c = v_string(body, "country", V_SINGLELINE, 2, 2, errors);
+	/* any string that is not two letters gets the same message */
+	c = v_string(body, "country", V_SINGLELINE, 0, 200, errors);
 	if (c != NULL) {
-		if (!isalpha((unsigned char)c[0]) ||
+		if (strlen(c) != 2 || !isalpha((unsigned char)c[0]) ||
 		    !isalpha((unsigned char)c[1]) || c[2] != '\0') {
 			v_error(errors, "country",
 			    "must be an ISO 3166-1 alpha-2 code such as NL");

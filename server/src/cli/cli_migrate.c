@@ -50,9 +50,9 @@ cli_migrate(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
-	pg = migrate_connect(cfg.database_url, 600000, err, sizeof(err));
+	pg = cli_connect(&cfg, 600000, "migrate", err, sizeof(err));
 	if (pg == NULL) {
-		fprintf(stderr, "isacd migrate: %s\n", err);
+		fprintf(stderr, "%s\n", err);
 		migrate_set_free(&set);
 		config_free(&cfg);
 		return 1;

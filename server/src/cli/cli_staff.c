@@ -33,7 +33,7 @@ cli_create_staff(int argc, char **argv)
 {
 	const char *email = NULL, *name = NULL, *org = NULL, *why;
 	bool pw_stdin = false;
-	char pw[PASSWORD_MAX_BYTES + 3], hash[PASSWORD_HASH_MAX], err[512];
+	char pw[PASSWORD_MAX_BYTES + 3], hash[PASSWORD_HASH_MAX], err[1024];
 	size_t len;
 	struct config cfg;
 	struct password_params pp;
@@ -121,10 +121,10 @@ cli_create_staff(int argc, char **argv)
 		config_free(&cfg);
 		goto out;
 	}
-	pg = migrate_connect(cfg.database_url, 60000, err, sizeof(err));
+	pg = cli_connect(&cfg, 60000, "create-staff", err, sizeof(err));
 	config_free(&cfg);
 	if (pg == NULL) {
-		fprintf(stderr, "isacd create-staff: %s\n", err);
+		fprintf(stderr, "%s\n", err);
 		goto out;
 	}
 	params[0] = email;

@@ -65,6 +65,7 @@ static void http_reject(struct http_conn *hc, int status, const char *why);
 static int http_precheck(struct http_req *r, const char **why);
 static void http_dispatch(struct http_req *r);
 static bool http_json_content_type(const char *v);
+static const char *http_json_error(struct http_req *r, const json_error_t *e);
 static const char *http_date_now(void);
 
 static const struct conn_proto http_proto = {
@@ -312,9 +313,13 @@ http_conn_take_head(struct http_conn *hc)
 			hc->fail_close = true; /* the body stays unread */
 		hc->state = HC_BUSY;
 		conn_set_deadline(c, 0);
-		if (status == 405)
+		if (status == 405) {
 			http_req_add_header(r, "Allow", why);
-		http_respond_problem(r, status, status == 405 ? NULL : why);
+			why = arena_printf(r->arena,
+			    "this resource does not allow %.*s; it allows %s",
+			    (int)r->head.method_len, r->head.method_str, why);
+		}
+		http_respond_problem(r, status, why);
 		return -1;
 	}
 	if (r->body_len > 0) {
@@ -411,12 +416,7 @@ http_req_decode_body(struct http_req *r)
 	r->json =
 	    json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
 	if (r->json == NULL) {
-		char detail[200];
-
-		snprintf(detail, sizeof(detail),
-		    "malformed JSON at line %d column %d", err.line,
-		    err.column);
-		http_respond_problem(r, 400, detail);
+		http_respond_problem(r, 400, http_json_error(r, &err));
 		return -1;
 	}
 	if (!json_is_object(r->json)) {
@@ -724,6 +724,32 @@ http_problem_render(int status, const char *detail, json_t *errors, size_t *len)
 		            "\"Internal Server Error\",\"status\":500}");
 	*len = strlen(s);
 	return s;
+}
+
+/*
+ * What was wrong with a body jansson refused, for people: a duplicate key is
+ * named (its message ends "near '<the key token>'"), anything else placed.
+ */
+static const char *
+http_json_error(struct http_req *r, const json_error_t *e)
+{
+	if (json_error_code(e) == json_error_duplicate_key) {
+		const char *near = strstr(e->text, "near '\"");
+		size_t n;
+
+		if (near != NULL) {
+			near += 7;
+			n = strlen(near);
+			if (n >= 2 && near[n - 2] == '"' && near[n - 1] == '\'')
+				return arena_printf(r->arena,
+				    "duplicate key '%.*s' at line %d column %d",
+				    (int)(n - 2), near, e->line, e->column);
+		}
+		return arena_printf(r->arena,
+		    "duplicate key at line %d column %d", e->line, e->column);
+	}
+	return arena_printf(r->arena, "malformed JSON at line %d column %d",
+	    e->line, e->column);
 }
 
 static bool
