@@ -4,7 +4,9 @@
 #
 #   1. anchors: ../shared/anchors/run.sh (HTTP rows: bare evhttp, nginx)
 #   2. GET /healthz: isacd pinned to CPU 0, wrk -t1 -c64 -d10s on CPU 1,
-#      2 s warm-up, RUNS runs, medians (the anchors' method exactly)
+#      2 s warm-up, RUNS runs, medians (the anchors' method exactly), at
+#      ISACD_LOG_LEVEL=info, the production level: a log line per request
+#      (to a file)
 #   3. GET /api/v1/me p99 with and without 20 logins/s (login_p99.py)
 #
 # Knobs: RUNS=3 DUR=10 SKIP_ANCHORS=1 SKIP_HEALTHZ=1 SKIP_LOGIN=1
@@ -49,7 +51,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == "-" || b == 0) print "-"; el
 
 if [ "${SKIP_HEALTHZ:-0}" != 1 ]; then
 	log "GET /healthz: isacd on CPU 0, wrk -t1 -c64 -d${DUR}s on CPU 1"
-	ISACD_LISTEN=127.0.0.1:$PORT ISACD_LOG_LEVEL=warn taskset -c 0 "$ISACD" serve 2> "$BENCH_TMP/isacd.log" &
+	ISACD_LISTEN=127.0.0.1:$PORT ISACD_LOG_LEVEL=info taskset -c 0 "$ISACD" serve 2> "$BENCH_TMP/isacd.log" &
 	PIDS+=($!)
 	for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 	taskset -c 1 wrk -t1 -c64 -d2s "http://127.0.0.1:$PORT/healthz" >/dev/null
