@@ -8,6 +8,7 @@
  */
 #include <assert.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -34,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	errors = json_array();
-	switch (data[0] % 6) {
+	switch (data[0] % 13) {
 	case 0: {
 		struct login_input in;
 
@@ -75,6 +76,68 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (code)
 			assert(strlen(code) == 6);
+		break;
+	}
+	case 6:
+	case 7: {
+		struct community_input in;
+		bool patch = data[0] % 13 == 7;
+
+		api_comm_parse(body, patch, 730, &in, errors);
+		if (json_array_size(errors) == 0) {
+			assert(patch ||
+			    (in.name && in.kind && in.owner_email &&
+			        in.owner_org));
+			assert(
+			    in.retention_days >= 0 && in.retention_days <= 730);
+			if (in.retention_by_tlp)
+				assert(in.retention_by_tlp[0] == '{');
+		}
+		free(in.retention_by_tlp);
+		break;
+	}
+	case 8: {
+		struct member_input in;
+
+		api_member_parse(body, &in, errors);
+		if (json_array_size(errors) == 0)
+			assert(in.role || in.status);
+		break;
+	}
+	case 9: {
+		struct invite_input in;
+
+		api_invite_parse(body, &in, errors);
+		if (json_array_size(errors) == 0)
+			assert(in.email && in.organisation_id &&
+			    strlen(in.organisation_id) == 36 && in.role);
+		break;
+	}
+	case 10: {
+		struct accept_input in;
+
+		api_accept_parse(body, &in, errors);
+		if (json_array_size(errors) == 0)
+			assert(
+			    in.token && in.password_len <= PASSWORD_MAX_BYTES);
+		break;
+	}
+	case 11: {
+		struct channel_input in;
+		bool patch = data[1 % size] & 1;
+
+		api_channel_parse(body, patch, 730, &in, errors);
+		if (json_array_size(errors) == 0)
+			assert(
+			    patch || (in.name && in.visibility && in.posting));
+		break;
+	}
+	case 12: {
+		struct org_patch_input in;
+
+		api_orgs_parse_patch(body, &in, errors);
+		if (in.fields.has_country)
+			assert(strlen(in.fields.country) == 2);
 		break;
 	}
 	default: {

@@ -63,7 +63,7 @@ def test_organisation_single_and_list_are_compact(server, staff):
     r = server.post("organisations", token=staff["token"],
                     json={"name": name, "sector": "energy, water", "country": "NL"})
     created = assert_compact(r)
-    assert list(created) == ["id", "name", "sector", "country", "created_at"]
+    assert list(created) == ["id", "name", "sector", "country", "status", "created_at"]
     assert created["name"] == name and created["sector"] == "energy, water"
     got = assert_compact(server.get("organisations/" + created["id"], token=staff["token"]))
     assert got == created

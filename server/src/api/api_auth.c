@@ -29,6 +29,7 @@ struct login_state {
 	const char *email;
 	const char *totp;
 	const char *user_id; /* NULL when the e-mail is unknown */
+	bool org_suspended;  /* the account's organisation is cut off */
 	char token[SECRET_TOKEN_MAX];
 };
 
@@ -86,7 +87,8 @@ api_auth_login(struct http_req *r)
 	api_query(r, &store_login_lookup, params, api_auth_looked_up);
 }
 
-/* → account wait, ip wait, user id, hash, totp secret, totp last step */
+/* → account wait, ip wait, user id, hash, totp secret, totp last step,
+ * organisation suspended */
 static void
 api_auth_looked_up(struct http_req *r, PGresult *res)
 {
@@ -108,6 +110,7 @@ api_auth_looked_up(struct http_req *r, PGresult *res)
 	j->password = xstrndup(json_string_value(pw), j->password_len);
 	if (!PQgetisnull(res, 0, 2)) {
 		st->user_id = arena_strdup(r->arena, PQgetvalue(res, 0, 2));
+		st->org_suspended = strcmp(PQgetvalue(res, 0, 6), "t") == 0;
 		snprintf(j->hash, sizeof(j->hash), "%s", PQgetvalue(res, 0, 3));
 		j->rehash_if_needed = true;
 		if (!PQgetisnull(res, 0, 4)) {
@@ -134,6 +137,12 @@ api_auth_verified(struct http_req *r, struct api_pw_job *j)
 
 	if (st->user_id == NULL || j->verified != 1) {
 		api_auth_fail(r, st->user_id ? "password" : "unknown");
+		return;
+	}
+	/* the same answer as a wrong password: a suspended supplier's
+	 * credentials confirm nothing to whoever holds them */
+	if (st->org_suspended) {
+		api_auth_fail(r, "organisation_suspended");
 		return;
 	}
 	if (j->totp_secret[0]) {

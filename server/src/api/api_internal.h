@@ -10,20 +10,10 @@
 #include <libpq-fe.h>
 
 #include "api/app.h"
+#include "auth/auth.h"
 #include "db/db.h"
 #include "domain/password.h"
 #include "http/http_request.h"
-
-/** Who is calling, once api_dispatch has checked the bearer token. */
-struct principal {
-	char user_id[37];
-	char credential_id[37]; /* session id, or API token id */
-	const char *email;      /* arena strings, as of authentication */
-	const char *display_name;
-	bool staff;
-	bool token; /* a personal API token, not an interactive session */
-	bool can_write;
-};
 
 static inline struct app *
 api_app(struct http_req *r)
@@ -78,6 +68,45 @@ const char *api_uuid_param(struct http_req *r, const char *name);
  */
 void api_list_query(struct http_req *r, struct db_stmt *st,
     const char *const *lead, size_t nlead);
+
+/* ---- access: the HTTP side of the SQL access rules (api_access.c) ---- */
+
+/** What a community route needs of its caller. */
+enum api_need {
+	NEED_VISIBLE,        /* sees the community (listed, member, staff) */
+	NEED_MEMBER,         /* an active member: community content */
+	NEED_MODERATOR,      /* an active moderator or owner */
+	NEED_OWNER_OR_STAFF, /* an active owner, or platform staff */
+	NEED_MODERATOR_OR_STAFF, /* an active moderator or owner, or staff */
+};
+/** What a channel route needs of its caller. */
+enum api_ch_need { CH_READ, CH_POST, CH_MODERATE };
+/**
+ * Judge the community gate: columns col..col+2 of row 0 are the state, role
+ * and staff flag from isacd_communities_for (no row: hidden).  Answers
+ * 404/403 and returns false when the caller may not go on.
+ */
+bool api_community_gate(
+    struct http_req *r, PGresult *res, int col, enum api_need need);
+/** The same for a channel: column col of row 0 is isacd_channel_rights'
+ * access (no row or NULL: hidden). */
+bool api_channel_gate(
+    struct http_req *r, PGresult *res, int col, enum api_ch_need need);
+/** Answer 403 with the problem type totp-required. */
+void api_totp_required(struct http_req *r);
+
+enum api_gate { GATE_NONE, GATE_COMMUNITY, GATE_CHANNEL };
+/**
+ * api_list_query for a list inside a community or channel: each row starts
+ * with the gate columns (3 for GATE_COMMUNITY, 1 for GATE_CHANNEL), then
+ * (json text or NULL, cursor key); a row whose json is NULL carries only the
+ * gate (the caller may not see items, or there are none).
+ */
+void api_list_query_gated(struct http_req *r, struct db_stmt *st,
+    const char *const *lead, size_t nlead, enum api_gate gate, int need);
+/** A body member that is present (even as JSON null): for PATCH, where null
+ * clears a nullable field. */
+bool api_has(json_t *body, const char *key);
 /** The client address as a parameter for inet columns (NULL if none). */
 const char *api_ip(struct http_req *r);
 /** The lockout settings as query parameters (decimal text). */
@@ -146,6 +175,33 @@ void api_tokens_delete(struct http_req *r);
 void api_orgs_create(struct http_req *r);
 void api_orgs_list(struct http_req *r);
 void api_orgs_get(struct http_req *r);
+void api_orgs_patch(struct http_req *r);
+void api_comm_create(struct http_req *r);
+void api_comm_list(struct http_req *r);
+void api_comm_get(struct http_req *r);
+void api_comm_patch(struct http_req *r);
+void api_comm_audit(struct http_req *r);
+void api_members_list(struct http_req *r);
+void api_members_patch(struct http_req *r);
+void api_members_delete(struct http_req *r);
+void api_members_offboard(struct http_req *r);
+void api_invites_create(struct http_req *r);
+void api_invites_list(struct http_req *r);
+void api_invites_revoke(struct http_req *r);
+void api_invites_accept(struct http_req *r);
+void api_join_create(struct http_req *r);
+void api_join_list(struct http_req *r);
+void api_join_get(struct http_req *r);
+void api_join_approve(struct http_req *r);
+void api_join_deny(struct http_req *r);
+void api_channels_create(struct http_req *r);
+void api_channels_list(struct http_req *r);
+void api_channels_get(struct http_req *r);
+void api_channels_patch(struct http_req *r);
+void api_channels_delete(struct http_req *r);
+void api_readers_list(struct http_req *r);
+void api_readers_add(struct http_req *r);
+void api_readers_remove(struct http_req *r);
 
 /* body parsers: pure, exposed for the JSON fuzz target */
 struct login_input {
@@ -183,7 +239,60 @@ struct org_input {
 };
 void api_orgs_parse_create(json_t *body, struct org_input *in, json_t *errors);
 
+struct org_patch_input {
+	struct org_input fields;      /* name NULL: unchanged */
+	bool has_sector, has_country; /* present, even as null: clear */
+	const char *status;
+};
+/** Parse PATCH /organisations/{id}: the create rules, none required. */
+void api_orgs_parse_patch(
+    json_t *body, struct org_patch_input *in, json_t *errors);
+
 /** Parse {code}: a 6-digit string. */
 const char *api_totp_parse_code(json_t *body, json_t *errors);
+
+struct community_input {
+	const char *name, *kind, *description, *join_policy, *roster;
+	bool has_description; /* present, even as null (PATCH: clear) */
+	int listed, require_totp, erase; /* -1 absent, else 0 or 1 */
+	bool has_retention;
+	long long retention_days; /* 0: absent or null (keep) */
+	bool has_retention_by_tlp;
+	char *retention_by_tlp; /* compact JSON, malloc'd; the caller frees */
+	const char *owner_email, *owner_org;
+	char owner_org_buf[37];
+};
+/** Parse POST (patch false: owner required) or PATCH /communities. */
+void api_comm_parse(json_t *body, bool patch, long long max_days,
+    struct community_input *in, json_t *errors);
+
+struct member_input {
+	const char *role, *status;
+};
+/** Parse PATCH /communities/{id}/members/{user_id}. */
+void api_member_parse(json_t *body, struct member_input *in, json_t *errors);
+
+struct invite_input {
+	const char *email, *organisation_id, *role;
+	char org_buf[37];
+};
+/** Parse POST /communities/{id}/invites. */
+void api_invite_parse(json_t *body, struct invite_input *in, json_t *errors);
+
+struct accept_input {
+	const char *token, *display_name, *password;
+	size_t password_len;
+};
+/** Parse POST /invites/accept; account fields are checked by the handler. */
+void api_accept_parse(json_t *body, struct accept_input *in, json_t *errors);
+
+struct channel_input {
+	const char *name, *description, *visibility, *posting;
+	bool has_description, has_retention;
+	long long retention_days; /* 0: absent or null */
+};
+/** Parse POST (patch false: visibility and posting required) or PATCH. */
+void api_channel_parse(json_t *body, bool patch, long long max_days,
+    struct channel_input *in, json_t *errors);
 
 #endif

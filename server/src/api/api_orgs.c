@@ -1,9 +1,9 @@
 /*
- * api_orgs.c - organisations: POST (staff), GET list and GET one (anyone
- * signed in).  Names are unique regardless of case (409).
- *
- * API.md also lets owners and moderators of any community create
- * organisations; communities do not exist yet, so today that is staff only.
+ * api_orgs.c - organisations: POST (staff, or an active moderator or owner
+ * of any community, so that they can invite a company that is not on the
+ * platform yet), GET list and GET one (anyone signed in), PATCH (staff:
+ * suspending one cuts all its people off at once).  Names are unique
+ * regardless of case (409).
  */
 #include "api/api_internal.h"
 
@@ -17,23 +17,25 @@
 
 static void api_orgs_created(struct http_req *r, PGresult *res);
 static void api_orgs_got(struct http_req *r, PGresult *res);
+static void api_orgs_patched(struct http_req *r, PGresult *res);
 
-void
-api_orgs_parse_create(json_t *body, struct org_input *in, json_t *errors)
+/* name, sector and country, as creating and changing share them */
+static void
+api_orgs_parse_fields(json_t *body, unsigned name_flags,
+    const char *const *fields, struct org_input *in, json_t *errors)
 {
-	static const char *const fields[] = {"name", "sector", "country", NULL};
 	const char *c;
 
 	memset(in, 0, sizeof(*in));
 	v_only(body, fields, errors);
-	in->name =
-	    v_string(body, "name", V_REQUIRED | V_SINGLELINE, 1, 200, errors);
+	/* surrounding blanks would make "Acme" and "Acme " two names */
+	in->name = v_name(body, "name", name_flags, 1, 200, errors);
 	in->sector = v_string(body, "sector", V_SINGLELINE, 1, 100, errors);
 	/* any string that is not two letters gets the same message */
 	c = v_string(body, "country", V_SINGLELINE, 0, 200, errors);
 	if (c != NULL) {
 		if (strlen(c) != 2 || !isalpha((unsigned char)c[0]) ||
-		    !isalpha((unsigned char)c[1]) || c[2] != '\0') {
+		    !isalpha((unsigned char)c[1])) {
 			v_error(errors, "country",
 			    "must be an ISO 3166-1 alpha-2 code such as NL");
 			return;
@@ -43,12 +45,14 @@ api_orgs_parse_create(json_t *body, struct org_input *in, json_t *errors)
 		in->country[2] = '\0';
 		in->has_country = true;
 	}
-	/* surrounding blanks would make "Acme" and "Acme " two names */
-	if (in->name &&
-	    (in->name[0] == ' ' || in->name[strlen(in->name) - 1] == ' ')) {
-		v_error(errors, "name", "must not start or end with a space");
-		in->name = NULL;
-	}
+}
+
+void
+api_orgs_parse_create(json_t *body, struct org_input *in, json_t *errors)
+{
+	static const char *const fields[] = {"name", "sector", "country", NULL};
+
+	api_orgs_parse_fields(body, V_REQUIRED, fields, in, errors);
 }
 
 void
@@ -59,12 +63,6 @@ api_orgs_create(struct http_req *r)
 	struct principal *p = api_principal(r);
 	const char *params[5];
 
-	if (!p->staff) {
-		json_decref(errors);
-		http_respond_problem(
-		    r, 403, "only platform staff may create organisations");
-		return;
-	}
 	api_orgs_parse_create(r->json, &in, errors);
 	if (api_reject_errors(r, errors))
 		return;
@@ -76,9 +74,16 @@ api_orgs_create(struct http_req *r)
 	api_query(r, &store_org_create, params, api_orgs_created);
 }
 
+/* → organisation json, id; no row: the caller may not create one */
 static void
 api_orgs_created(struct http_req *r, PGresult *res)
 {
+	if (PQntuples(res) != 1) {
+		http_respond_problem(r, 403,
+		    "only platform staff and the moderators and owners of a "
+		    "community may create organisations");
+		return;
+	}
 	http_req_add_header(r, "Location",
 	    arena_printf(
 	        r->arena, "/api/v1/organisations/%s", PQgetvalue(res, 0, 1)));
@@ -105,6 +110,58 @@ api_orgs_get(struct http_req *r)
 
 static void
 api_orgs_got(struct http_req *r, PGresult *res)
+{
+	if (PQntuples(res) != 1) {
+		http_respond_problem(r, 404, "no such organisation");
+		return;
+	}
+	api_respond_db(r, 200, PQgetvalue(res, 0, 0));
+}
+
+void
+api_orgs_parse_patch(json_t *body, struct org_patch_input *in, json_t *errors)
+{
+	static const char *const fields[] = {
+	    "name", "sector", "country", "status", NULL};
+	static const char *const statuses[] = {"active", "suspended", NULL};
+
+	api_orgs_parse_fields(body, 0, fields, &in->fields, errors);
+	in->has_sector = api_has(body, "sector");
+	in->has_country = api_has(body, "country");
+	in->status = v_enum(body, "status", 0, statuses, errors);
+}
+
+void
+api_orgs_patch(struct http_req *r)
+{
+	const char *id = api_uuid_param(r, "id");
+	struct org_patch_input in;
+	json_t *errors;
+	const char *params[9];
+
+	if (id == NULL)
+		return;
+	errors = json_array();
+	api_orgs_parse_patch(r->json, &in, errors);
+	if (api_reject_errors(r, errors))
+		return;
+	params[0] = api_principal(r)->user_id;
+	params[1] = id;
+	params[2] = in.fields.name;
+	params[3] = in.has_sector ? "true" : "false";
+	params[4] = in.fields.sector;
+	params[5] = in.has_country ? "true" : "false";
+	params[6] = in.fields.has_country
+	    ? arena_strdup(r->arena, in.fields.country)
+	    : NULL;
+	params[7] = in.status;
+	params[8] = api_ip(r);
+	api_query(r, &store_org_update, params, api_orgs_patched);
+}
+
+/* → organisation json, sessions ended, tokens revoked */
+static void
+api_orgs_patched(struct http_req *r, PGresult *res)
 {
 	if (PQntuples(res) != 1) {
 		http_respond_problem(r, 404, "no such organisation");

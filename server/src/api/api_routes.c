@@ -1,50 +1,91 @@
 /*
- * api_routes.c - the route table and authentication.
+ * api_routes.c - the route table and the route policy.
  *
- * Deny by default: a route is public only when it lacks ROUTE_AUTH, and the
- * public ones are the probes and login.  A bearer token is recognised by its
- * prefix before any query (isacd_s_ sessions, isacd_pat_ personal API
- * tokens); a malformed one is refused without touching the database.  Scope
- * and role checks follow from the route flags, in this one place.
+ * Deny by default: a route is public only when its policy lacks
+ * AUTH_REQUIRED, and the public ones are the probes, login and accepting an
+ * invitation.  The bearer token is checked and looked up by the access layer
+ * (auth/); its route policy is applied here, in this one place, before any
+ * handler runs and before the body is judged (an unauthenticated client
+ * learns nothing from validation).
  */
 #include "api/api_internal.h"
 
 #include <string.h>
-#include <strings.h>
 
 #include "core/mem.h"
-#include "core/secret.h"
-#include "store/store.h"
 
-#define AUTH  ROUTE_AUTH
-#define WRITE (ROUTE_AUTH | ROUTE_WRITE)
+#define AUTH  AUTH_REQUIRED
+#define WRITE (AUTH_REQUIRED | AUTH_WRITE)
+#define SESS  AUTH_SESSION
+#define STAFF AUTH_STAFF
 #define JSON  ROUTE_JSON_BODY
-#define SESS  ROUTE_SESSION
+#define OPT   ROUTE_JSON_OPT
 
 static const struct http_route api_route_table[] = {
-    {HTTP_GET, "/healthz", api_health_healthz, 0},
-    {HTTP_GET, "/readyz", api_health_readyz, 0},
-    {HTTP_GET, "/metrics", api_health_metrics, 0},
-    {HTTP_POST, "/api/v1/auth/login", api_auth_login, JSON},
-    {HTTP_POST, "/api/v1/auth/logout", api_auth_logout, AUTH},
-    {HTTP_GET, "/api/v1/me", api_me_get, AUTH},
-    {HTTP_PATCH, "/api/v1/me", api_me_patch, WRITE | SESS | JSON},
-    {HTTP_POST, "/api/v1/me/totp", api_totp_enrol, WRITE | SESS},
-    {HTTP_POST, "/api/v1/me/totp/confirm", api_totp_confirm,
-        WRITE | SESS | JSON},
-    {HTTP_DELETE, "/api/v1/me/totp", api_totp_delete, WRITE | SESS | JSON},
-    {HTTP_GET, "/api/v1/me/tokens", api_tokens_list, AUTH},
-    {HTTP_POST, "/api/v1/me/tokens", api_tokens_create, WRITE | SESS | JSON},
-    {HTTP_GET, "/api/v1/me/tokens/{id}", api_tokens_get, AUTH},
-    {HTTP_DELETE, "/api/v1/me/tokens/{id}", api_tokens_delete, WRITE | SESS},
-    {HTTP_POST, "/api/v1/organisations", api_orgs_create, WRITE | JSON},
-    {HTTP_GET, "/api/v1/organisations", api_orgs_list, AUTH},
-    {HTTP_GET, "/api/v1/organisations/{id}", api_orgs_get, AUTH},
+    {HTTP_GET, "/healthz", api_health_healthz, 0, 0},
+    {HTTP_GET, "/readyz", api_health_readyz, 0, 0},
+    {HTTP_GET, "/metrics", api_health_metrics, 0, 0},
+    {HTTP_POST, "/api/v1/auth/login", api_auth_login, JSON, 0},
+    {HTTP_POST, "/api/v1/auth/logout", api_auth_logout, 0, AUTH},
+    {HTTP_GET, "/api/v1/me", api_me_get, 0, AUTH},
+    {HTTP_PATCH, "/api/v1/me", api_me_patch, JSON, WRITE | SESS},
+    {HTTP_POST, "/api/v1/me/totp", api_totp_enrol, 0, WRITE | SESS},
+    {HTTP_POST, "/api/v1/me/totp/confirm", api_totp_confirm, JSON,
+        WRITE | SESS},
+    {HTTP_DELETE, "/api/v1/me/totp", api_totp_delete, JSON, WRITE | SESS},
+    {HTTP_GET, "/api/v1/me/tokens", api_tokens_list, 0, AUTH},
+    {HTTP_POST, "/api/v1/me/tokens", api_tokens_create, JSON, WRITE | SESS},
+    {HTTP_GET, "/api/v1/me/tokens/{id}", api_tokens_get, 0, AUTH},
+    {HTTP_DELETE, "/api/v1/me/tokens/{id}", api_tokens_delete, 0, WRITE | SESS},
+    {HTTP_POST, "/api/v1/organisations", api_orgs_create, JSON, WRITE},
+    {HTTP_GET, "/api/v1/organisations", api_orgs_list, 0, AUTH},
+    {HTTP_GET, "/api/v1/organisations/{id}", api_orgs_get, 0, AUTH},
+    {HTTP_PATCH, "/api/v1/organisations/{id}", api_orgs_patch, JSON,
+        WRITE | STAFF},
+    {HTTP_POST, "/api/v1/communities", api_comm_create, JSON, WRITE | STAFF},
+    {HTTP_GET, "/api/v1/communities", api_comm_list, 0, AUTH},
+    {HTTP_GET, "/api/v1/communities/{id}", api_comm_get, 0, AUTH},
+    {HTTP_PATCH, "/api/v1/communities/{id}", api_comm_patch, JSON, WRITE},
+    {HTTP_GET, "/api/v1/communities/{id}/audit", api_comm_audit, 0, AUTH},
+    {HTTP_GET, "/api/v1/communities/{id}/members", api_members_list, 0, AUTH},
+    {HTTP_PATCH, "/api/v1/communities/{id}/members/{user_id}",
+        api_members_patch, JSON, WRITE},
+    {HTTP_DELETE, "/api/v1/communities/{id}/members/{user_id}",
+        api_members_delete, 0, WRITE},
+    {HTTP_DELETE, "/api/v1/communities/{id}/organisations/{org_id}",
+        api_members_offboard, 0, WRITE},
+    {HTTP_POST, "/api/v1/communities/{id}/invites", api_invites_create, JSON,
+        WRITE},
+    {HTTP_GET, "/api/v1/communities/{id}/invites", api_invites_list, 0, AUTH},
+    {HTTP_DELETE, "/api/v1/communities/{id}/invites/{invite_id}",
+        api_invites_revoke, 0, WRITE},
+    {HTTP_POST, "/api/v1/invites/accept", api_invites_accept, JSON,
+        AUTH_OPTIONAL | AUTH_WRITE},
+    {HTTP_POST, "/api/v1/communities/{id}/join-requests", api_join_create, OPT,
+        WRITE},
+    {HTTP_GET, "/api/v1/communities/{id}/join-requests", api_join_list, 0,
+        AUTH},
+    {HTTP_GET, "/api/v1/communities/{id}/join-requests/{rid}", api_join_get, 0,
+        AUTH},
+    {HTTP_POST, "/api/v1/communities/{id}/join-requests/{rid}/approve",
+        api_join_approve, 0, WRITE},
+    {HTTP_POST, "/api/v1/communities/{id}/join-requests/{rid}/deny",
+        api_join_deny, 0, WRITE},
+    {HTTP_POST, "/api/v1/communities/{id}/channels", api_channels_create, JSON,
+        WRITE},
+    {HTTP_GET, "/api/v1/communities/{id}/channels", api_channels_list, 0, AUTH},
+    {HTTP_GET, "/api/v1/channels/{id}", api_channels_get, 0, AUTH},
+    {HTTP_PATCH, "/api/v1/channels/{id}", api_channels_patch, JSON, WRITE},
+    {HTTP_DELETE, "/api/v1/channels/{id}", api_channels_delete, 0, WRITE},
+    {HTTP_GET, "/api/v1/channels/{id}/members", api_readers_list, 0, AUTH},
+    {HTTP_POST, "/api/v1/channels/{id}/members", api_readers_add, JSON, WRITE},
+    {HTTP_DELETE, "/api/v1/channels/{id}/members/{user_id}", api_readers_remove,
+        0, WRITE},
 };
 
-static void api_auth_done(struct http_req *r, PGresult *res, bool pat);
-static void api_auth_session_done(struct http_req *r, PGresult *res);
-static void api_auth_token_done(struct http_req *r, PGresult *res);
+static void api_authenticated(
+    const struct db_result *res, struct principal *p, void *arg);
+static void api_admit(struct http_req *r);
 
 const struct http_route *
 api_routes(size_t *n)
@@ -56,114 +97,72 @@ api_routes(size_t *n)
 void
 api_dispatch(struct http_req *r)
 {
-	const char *h, *tok;
-	char hash[SECRET_SHA256_HEX], touch[32];
-	const char *params[3];
-	struct app *app = api_app(r);
-	size_t plen, tlen;
-	bool pat;
+	unsigned policy = r->route->policy;
+	char hash[SECRET_SHA256_HEX];
+	const char *h = http_req_header(r, "authorization");
+	struct db_query *q;
+	bool pat = false;
 
-	if (!(r->route->flags & ROUTE_AUTH)) {
-		if (http_req_decode_body(r) == 0)
-			r->route->handler(r);
+	if (!(policy & (AUTH_REQUIRED | AUTH_OPTIONAL)) ||
+	    ((policy & AUTH_OPTIONAL) && h == NULL)) {
+		api_admit(r);
 		return;
 	}
-	h = http_req_header(r, "authorization");
-	if (h == NULL) {
+	switch (auth_parse_bearer(h, hash, &pat)) {
+	case AUTH_PARSE_OK:
+		break;
+	case AUTH_PARSE_MISSING:
 		api_unauthorized(r, "a bearer token is required");
 		return;
-	}
-	if (strncasecmp(h, "Bearer ", 7) != 0) {
+	case AUTH_PARSE_SCHEME:
 		api_unauthorized(r, "use Authorization: Bearer <token>");
 		return;
-	}
-	tok = h + 7;
-	while (*tok == ' ')
-		tok++;
-	tlen = strlen(tok);
-	pat = strncmp(tok, TOKEN_PREFIX_PAT, strlen(TOKEN_PREFIX_PAT)) == 0;
-	plen = pat ? strlen(TOKEN_PREFIX_PAT)
-	    : strncmp(
-	          tok, TOKEN_PREFIX_SESSION, strlen(TOKEN_PREFIX_SESSION)) == 0
-	    ? strlen(TOKEN_PREFIX_SESSION)
-	    : 0;
-	if (plen == 0 || tlen != plen + 43) {
+	case AUTH_PARSE_MALFORMED:
 		api_unauthorized(r, "the token is not valid");
 		return;
 	}
-	for (size_t i = plen; i < tlen; i++) {
-		char c = tok[i];
+	q = auth_lookup(api_app(r)->db, api_app(r)->cfg->session_idle_s, hash,
+	    pat, r->arena, api_authenticated, r);
+	http_req_set_pending(r, q, db_query_abandon);
+}
 
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		        (c >= '0' && c <= '9') || c == '-' || c == '_')) {
-			api_unauthorized(r, "the token is not valid");
-			return;
-		}
+static void
+api_authenticated(const struct db_result *res, struct principal *p, void *arg)
+{
+	struct http_req *r = arg;
+	unsigned policy = r->route->policy;
+
+	http_req_clear_pending(r);
+	if (res->status != DB_OK) {
+		api_db_fail(r, res);
+		return;
 	}
-	secret_sha256_hex(tok, tlen, hash);
-	params[0] = hash;
-	if (pat) {
-		snprintf(touch, sizeof(touch), "60");
-		params[1] = touch;
-		api_query(r, &store_auth_token, params, api_auth_token_done);
-	} else {
-		char idle[32];
-		long gran = app->cfg->session_idle_s / 4;
-
-		snprintf(idle, sizeof(idle), "%ld", app->cfg->session_idle_s);
-		snprintf(touch, sizeof(touch), "%ld", gran > 60 ? 60 : gran);
-		params[1] = idle;
-		params[2] = touch;
-		api_query(
-		    r, &store_auth_session, params, api_auth_session_done);
-	}
-}
-
-static void
-api_auth_session_done(struct http_req *r, PGresult *res)
-{
-	api_auth_done(r, res, false);
-}
-
-static void
-api_auth_token_done(struct http_req *r, PGresult *res)
-{
-	api_auth_done(r, res, true);
-}
-
-static void
-api_auth_done(struct http_req *r, PGresult *res, bool pat)
-{
-	struct principal *p;
-	unsigned flags = r->route->flags;
-	if (PQntuples(res) != 1) {
+	if (p == NULL) {
 		api_unauthorized(r, "the token is not valid or has expired");
 		return;
 	}
-	p = arena_zalloc(r->arena, sizeof(*p));
-	snprintf(p->credential_id, sizeof(p->credential_id), "%s",
-	    PQgetvalue(res, 0, 0));
-	snprintf(p->user_id, sizeof(p->user_id), "%s", PQgetvalue(res, 0, 1));
-	p->staff = strcmp(PQgetvalue(res, 0, 2), "staff") == 0;
-	p->can_write = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
-	p->email = arena_strdup(r->arena, PQgetvalue(res, 0, 4));
-	p->display_name = arena_strdup(r->arena, PQgetvalue(res, 0, 5));
-	p->token = pat;
 	r->auth = p;
 	r->log_user = p->user_id;
-	if ((flags & ROUTE_SESSION) && p->token) {
+	if ((policy & AUTH_SESSION) && p->token) {
 		http_respond_problem(r, 403,
 		    "this needs an interactive session, not an API token");
 		return;
 	}
-	if ((flags & ROUTE_WRITE) && !p->can_write) {
+	if ((policy & AUTH_WRITE) && !p->can_write) {
 		http_respond_problem(r, 403, "this token is read-only");
 		return;
 	}
-	if ((flags & ROUTE_STAFF) && !p->staff) {
+	if ((policy & AUTH_STAFF) && !p->staff) {
 		http_respond_problem(r, 403, "only platform staff may do this");
 		return;
 	}
+	api_admit(r);
+}
+
+/* The caller may go on: judge the body, then hand over to the handler. */
+static void
+api_admit(struct http_req *r)
+{
 	if (http_req_decode_body(r) == 0)
 		r->route->handler(r);
 }

@@ -26,7 +26,8 @@ static const char *api_conflict_message(const char *constraint);
 static int api_list_params(
     struct http_req *r, int *limit, const char **cur_time, const char **cur_id);
 static void api_list_done(struct http_req *r, PGresult *res);
-static void api_list_respond(struct http_req *r, PGresult *res, int limit);
+static void api_list_respond(
+    struct http_req *r, PGresult *res, int limit, int col);
 static void api_pw_run(void *arg);
 static void api_pw_done(void *arg);
 static void api_pw_free(void *arg);
@@ -119,6 +120,17 @@ api_conflict_message(const char *constraint)
 	    {"organisations_name_key",
 	        "an organisation with this name already exists"},
 	    {"users_email_key", "an account with this e-mail address exists"},
+	    {"communities_name_key",
+	        "a community with this name already exists"},
+	    {"channels_name_key",
+	        "this community already has a channel with this name"},
+	    {"invites_pending_key",
+	        "this e-mail address already has a pending invite to this "
+	        "community; revoke it first"},
+	    {"join_requests_pending_key",
+	        "you already have a pending request to join this community"},
+	    {"channel_readers_pkey", "this member already reads the channel"},
+	    {"memberships_pkey", "already a member of this community"},
 	};
 
 	for (size_t i = 0; constraint && i < sizeof(known) / sizeof(known[0]);
@@ -197,7 +209,13 @@ api_uuid_param(struct http_req *r, const char *name)
 	return lower;
 }
 
-int
+/*
+ * ?limit= and ?cursor=.  A cursor is the base64url of the last item's key:
+ * "time|uuid" for lists ordered by (created_at, id), or the decimal id for
+ * lists ordered by a bigint (the audit trail); a statement that gets the
+ * other form treats it as a first page or refuses it (22P02: 400).
+ */
+static int
 api_list_params(
     struct http_req *r, int *limit, const char **cur_time, const char **cur_id)
 {
@@ -235,7 +253,13 @@ api_list_params(
 		buf[n] = '\0';
 		text = arena_strndup(r->arena, (const char *)buf, (size_t)n);
 		bar = strchr(text, '|');
-		if (bar == NULL || !codec_uuid_valid(bar + 1, strlen(bar + 1)))
+		if (bar == NULL) {
+			if (n > 19 || strspn(text, "0123456789") != (size_t)n)
+				goto bad_cursor;
+			*cur_id = text;
+			return 0;
+		}
+		if (!codec_uuid_valid(bar + 1, strlen(bar + 1)))
 			goto bad_cursor;
 		*bar = '\0';
 		for (const char *p = text; *p; p++)
@@ -256,53 +280,99 @@ bad_cursor:
 	return -1;
 }
 
+struct api_list_state {
+	int limit;
+	enum api_gate gate;
+	int need;
+};
+
 void
 api_list_query(struct http_req *r, struct db_stmt *st, const char *const *lead,
     size_t nlead)
 {
+	api_list_query_gated(r, st, lead, nlead, GATE_NONE, 0);
+}
+
+void
+api_list_query_gated(struct http_req *r, struct db_stmt *st,
+    const char *const *lead, size_t nlead, enum api_gate gate, int need)
+{
 	const char **params =
 	    arena_alloc(r->arena, (nlead + 3) * sizeof(char *));
-	int *limit = arena_alloc(r->arena, sizeof(*limit));
+	struct api_list_state *ls = arena_zalloc(r->arena, sizeof(*ls));
 
-	if (api_list_params(r, limit, &params[nlead], &params[nlead + 1]) != 0)
+	if (api_list_params(
+	        r, &ls->limit, &params[nlead], &params[nlead + 1]) != 0)
 		return;
 	for (size_t i = 0; i < nlead; i++)
 		params[i] = lead[i];
-	params[nlead + 2] = arena_printf(r->arena, "%d", *limit + 1);
-	r->state = limit;
+	params[nlead + 2] = arena_printf(r->arena, "%d", ls->limit + 1);
+	ls->gate = gate;
+	ls->need = need;
+	r->state = ls;
 	api_query(r, st, params, api_list_done);
 }
 
 static void
 api_list_done(struct http_req *r, PGresult *res)
 {
-	api_list_respond(r, res, *(int *)r->state);
+	struct api_list_state *ls = r->state;
+	int col = 0;
+
+	switch (ls->gate) {
+	case GATE_NONE:
+		break;
+	case GATE_COMMUNITY:
+		if (!api_community_gate(r, res, 0, (enum api_need)ls->need))
+			return;
+		col = 3;
+		break;
+	case GATE_CHANNEL:
+		if (!api_channel_gate(r, res, 0, (enum api_ch_need)ls->need))
+			return;
+		col = 1;
+		break;
+	}
+	api_list_respond(r, res, ls->limit, col);
 }
 
+/* Rows whose json (column col) is not NULL are the items; col + 1 the key. */
 static void
-api_list_respond(struct http_req *r, PGresult *res, int limit)
+api_list_respond(struct http_req *r, PGresult *res, int limit, int col)
 {
-	int n = PQntuples(res), items = n < limit ? n : limit;
+	int n = PQntuples(res), items = 0, last = -1;
 	size_t cap = 64, len;
+	bool more = false;
 	char *buf;
 
-	for (int i = 0; i < items; i++)
-		cap += (size_t)PQgetlength(res, i, 0) + 1;
-	if (n > limit)
-		cap += (size_t)PQgetlength(res, limit - 1, 1) * 4 / 3 + 8;
+	for (int i = 0; i < n; i++) {
+		if (PQgetisnull(res, i, col))
+			continue;
+		if (items == limit) {
+			more = true;
+			break;
+		}
+		cap += (size_t)PQgetlength(res, i, col) + 1;
+		items++;
+		last = i;
+	}
+	if (more)
+		cap += (size_t)PQgetlength(res, last, col + 1) * 4 / 3 + 8;
 	buf = arena_alloc(r->arena, cap);
 	memcpy(buf, "{\"items\":[", 10);
 	len = 10;
-	for (int i = 0; i < items; i++) {
-		if (i > 0)
+	for (int i = 0, k = 0; i < n && k < items; i++) {
+		if (PQgetisnull(res, i, col))
+			continue;
+		if (k++ > 0)
 			buf[len++] = ',';
-		len += codec_json_compact(buf + len, PQgetvalue(res, i, 0),
-		    (size_t)PQgetlength(res, i, 0));
+		len += codec_json_compact(buf + len, PQgetvalue(res, i, col),
+		    (size_t)PQgetlength(res, i, col));
 	}
 	memcpy(buf + len, "],\"next_cursor\":", 16);
 	len += 16;
-	if (n > limit) {
-		const char *key = PQgetvalue(res, limit - 1, 1);
+	if (more) {
+		const char *key = PQgetvalue(res, last, col + 1);
 
 		buf[len++] = '"';
 		len += codec_base64url(
@@ -314,6 +384,12 @@ api_list_respond(struct http_req *r, PGresult *res, int limit)
 	}
 	buf[len++] = '}';
 	http_respond(r, 200, "application/json; charset=utf-8", buf, len);
+}
+
+bool
+api_has(json_t *body, const char *key)
+{
+	return body != NULL && json_object_get(body, key) != NULL;
 }
 
 const char *

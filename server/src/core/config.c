@@ -115,6 +115,9 @@ static const struct config_def config_defs[] = {
         "Failed logins from one IP address within the window before 429."},
     {"ISACD_TOKEN_MAX_DAYS", CFG_LONG, OFF(token_max_days), "365", 1, 3650,
         NULL, "Longest lifetime of a personal API token, in days."},
+    {"ISACD_MAX_RETENTION_DAYS", CFG_LONG, OFF(max_retention_days), "730", 1,
+        36500, NULL,
+        "The platform's maximum retention: no community or channel may keep posts longer (`retention_days` and `retention_by_tlp` above it are refused)."},
 };
 
 #define CONFIG_NDEFS (sizeof(config_defs) / sizeof(config_defs[0]))

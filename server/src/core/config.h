@@ -45,6 +45,7 @@ struct config {
 	long login_max_account;
 	long login_max_ip;
 	long token_max_days;
+	long max_retention_days;
 };
 
 /** Source of variable values; getenv in production, a table in tests. */

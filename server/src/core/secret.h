@@ -19,6 +19,7 @@
 
 #define TOKEN_PREFIX_SESSION "isacd_s_"
 #define TOKEN_PREFIX_PAT     "isacd_pat_"
+#define TOKEN_PREFIX_INVITE  "isacd_inv_"
 
 /** Fill buf with n CSPRNG bytes; aborts if the CSPRNG fails (never silent). */
 void secret_random(uint8_t *buf, size_t n);

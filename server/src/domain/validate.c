@@ -181,3 +181,85 @@ v_email_valid(const char *s)
 	}
 	return dot;
 }
+
+const char *
+v_enum(json_t *obj, const char *key, unsigned flags, const char *const *allowed,
+    json_t *errors)
+{
+	json_t *v = json_object_get(obj, key);
+	char msg[200];
+	size_t n = 0;
+
+	if (v == NULL || json_is_null(v)) {
+		if (flags & V_REQUIRED)
+			v_error(errors, key, "is required");
+		return NULL;
+	}
+	if (json_is_string(v))
+		for (size_t i = 0; allowed[i]; i++)
+			if (strcmp(json_string_value(v), allowed[i]) == 0 &&
+			    strlen(allowed[i]) == json_string_length(v))
+				return allowed[i];
+	n = (size_t)snprintf(msg, sizeof(msg), "must be one of");
+	for (size_t i = 0; allowed[i] && n < sizeof(msg); i++)
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s \"%s\"",
+		    i == 0 ? "" : (allowed[i + 1] ? "," : " or"), allowed[i]);
+	v_error(errors, key, msg);
+	return NULL;
+}
+
+const char *
+v_uuid(
+    json_t *obj, const char *key, unsigned flags, char buf[37], json_t *errors)
+{
+	json_t *v = json_object_get(obj, key);
+	const char *s;
+
+	if (v == NULL || json_is_null(v)) {
+		if (flags & V_REQUIRED)
+			v_error(errors, key, "is required");
+		return NULL;
+	}
+	s = json_string_value(v);
+	if (s == NULL || !codec_uuid_valid(s, json_string_length(v))) {
+		v_error(errors, key, "must be a UUID");
+		return NULL;
+	}
+	for (int i = 0; i < 36; i++)
+		buf[i] = (s[i] >= 'A' && s[i] <= 'F') ? (char)(s[i] - 'A' + 'a')
+		                                      : s[i];
+	buf[36] = '\0';
+	return buf;
+}
+
+const char *
+v_name(json_t *obj, const char *key, unsigned flags, size_t min_chars,
+    size_t max_chars, json_t *errors)
+{
+	const char *s = v_string(
+	    obj, key, flags | V_SINGLELINE, min_chars, max_chars, errors);
+
+	if (s != NULL && (s[0] == ' ' || s[strlen(s) - 1] == ' ')) {
+		v_error(errors, key, "must not start or end with a space");
+		return NULL;
+	}
+	return s;
+}
+
+void
+v_nest(json_t *errors, const char *prefix, json_t *sub)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(sub, i, e)
+	{
+		char name[160];
+
+		snprintf(name, sizeof(name), "%s.%s", prefix,
+		    json_string_value(json_object_get(e, "field")));
+		v_error(errors, name,
+		    json_string_value(json_object_get(e, "message")));
+	}
+	json_decref(sub);
+}

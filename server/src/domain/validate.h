@@ -36,5 +36,25 @@ int v_int(json_t *obj, const char *key, unsigned flags, long long min,
     long long max, long long *out, json_t *errors);
 /** True when s looks like an e-mail address we accept (ASCII, one '@'). */
 bool v_email_valid(const char *s);
+/**
+ * A string member that must be one of allowed (NULL-terminated); NULL when
+ * absent or wrong (the error lists the choices).
+ */
+const char *v_enum(json_t *obj, const char *key, unsigned flags,
+    const char *const *allowed, json_t *errors);
+/** A string member that must be a UUID; returned lower-cased in buf[37]. */
+const char *v_uuid(
+    json_t *obj, const char *key, unsigned flags, char buf[37], json_t *errors);
+/**
+ * A name: one line of min..max characters without blanks at either end
+ * (so that "Acme" and "Acme " are not two names).
+ */
+const char *v_name(json_t *obj, const char *key, unsigned flags,
+    size_t min_chars, size_t max_chars, json_t *errors);
+/**
+ * The errors of a nested object's check, renamed "prefix.field" into
+ * errors; takes the reference to sub.
+ */
+void v_nest(json_t *errors, const char *prefix, json_t *sub);
 
 #endif

@@ -102,11 +102,16 @@ void http_respond_problem(struct http_req *r, int status, const char *detail);
 void http_respond_problem_errors(
     struct http_req *r, int status, const char *detail, json_t *errors);
 
+/** Answer with a problem of a given type (a URI reference; NULL is
+ * about:blank). */
+void http_respond_problem_type(
+    struct http_req *r, int status, const char *type, const char *detail);
+
 /**
  * Render a problem document: {"type","title","status","detail"[,"errors"]}.
  * Takes the reference to errors; the caller frees the result with free().
  */
-char *http_problem_render(
-    int status, const char *detail, json_t *errors, size_t *len);
+char *http_problem_render(int status, const char *type, const char *detail,
+    json_t *errors, size_t *len);
 
 #endif

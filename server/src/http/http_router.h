@@ -17,19 +17,16 @@ struct http_req;
 
 typedef void (*http_handler_fn)(struct http_req *req);
 
-/* route flags */
+/* route flags: what the HTTP layer checks of a body */
 #define ROUTE_JSON_BODY 0x01u /* a JSON object body is required */
 #define ROUTE_JSON_OPT  0x02u /* a JSON object body is optional */
-#define ROUTE_AUTH      0x04u /* a bearer token is required */
-#define ROUTE_WRITE     0x08u /* changes state: refused to read-only tokens */
-#define ROUTE_SESSION   0x10u /* needs a session, not a personal API token */
-#define ROUTE_STAFF     0x20u /* platform staff only */
 
 struct http_route {
 	enum http_method method;
 	const char *pattern;
 	http_handler_fn handler;
-	unsigned flags;
+	unsigned flags;  /* ROUTE_* */
+	unsigned policy; /* the application's: who may call (opaque here) */
 };
 
 #define HTTP_MAX_PARAMS 4

@@ -692,19 +692,32 @@ http_respond_problem_errors(
     struct http_req *r, int status, const char *detail, json_t *errors)
 {
 	size_t len;
-	char *s = http_problem_render(status, detail, errors, &len);
+	char *s = http_problem_render(status, NULL, detail, errors, &len);
+
+	http_respond(r, status, "application/problem+json", s, len);
+	free(s);
+}
+
+void
+http_respond_problem_type(
+    struct http_req *r, int status, const char *type, const char *detail)
+{
+	size_t len;
+	char *s = http_problem_render(status, type, detail, NULL, &len);
 
 	http_respond(r, status, "application/problem+json", s, len);
 	free(s);
 }
 
 char *
-http_problem_render(int status, const char *detail, json_t *errors, size_t *len)
+http_problem_render(int status, const char *type, const char *detail,
+    json_t *errors, size_t *len)
 {
 	json_t *p = json_object();
 	char *s;
 
-	json_object_set_new(p, "type", json_string("about:blank"));
+	json_object_set_new(
+	    p, "type", json_string(type ? type : "about:blank"));
 	json_object_set_new(
 	    p, "title", json_string(http_status_reason(status)));
 	json_object_set_new(p, "status", json_integer(status));

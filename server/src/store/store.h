@@ -50,6 +50,40 @@ extern struct db_stmt store_token_revoke;
 extern struct db_stmt store_org_create;
 extern struct db_stmt store_org_list;
 extern struct db_stmt store_org_get;
+extern struct db_stmt store_org_update;
+
+/* communities, members, audit */
+extern struct db_stmt store_comm_create;
+extern struct db_stmt store_comm_list;
+extern struct db_stmt store_comm_get;
+extern struct db_stmt store_comm_update;
+extern struct db_stmt store_comm_audit;
+extern struct db_stmt store_member_list;
+extern struct db_stmt store_member_change;
+extern struct db_stmt store_member_remove;
+extern struct db_stmt store_org_offboard;
+
+/* invites and join requests */
+extern struct db_stmt store_invite_create;
+extern struct db_stmt store_invite_list;
+extern struct db_stmt store_invite_revoke;
+extern struct db_stmt store_invite_accept;
+extern struct db_stmt store_invite_check;
+extern struct db_stmt store_invite_accept_new;
+extern struct db_stmt store_join_create;
+extern struct db_stmt store_join_list;
+extern struct db_stmt store_join_get;
+extern struct db_stmt store_join_decide;
+
+/* channels and their readers */
+extern struct db_stmt store_channel_create;
+extern struct db_stmt store_channel_list;
+extern struct db_stmt store_channel_get;
+extern struct db_stmt store_channel_update;
+extern struct db_stmt store_channel_delete;
+extern struct db_stmt store_reader_list;
+extern struct db_stmt store_reader_add;
+extern struct db_stmt store_reader_remove;
 
 /* CLI: create-staff */
 extern struct db_stmt store_staff_create;

@@ -9,7 +9,8 @@
 #include "store/store.h"
 
 /* $1 token sha256, $2 idle seconds, $3 touch granularity seconds
- * → session id, user id, platform role, can write, email, display name */
+ * → session id, user id, platform role, can write, email, display name,
+ *   organisation id; nothing for a user of a suspended organisation */
 struct db_stmt store_auth_session = {"auth_session",
     "WITH s AS ("
     " SELECT id, user_id, last_seen_at FROM sessions"
@@ -20,12 +21,16 @@ struct db_stmt store_auth_session = {"auth_session",
     " WHERE t.id = s.id"
     "  AND s.last_seen_at < now() - make_interval(secs => $3::float8)"
     ")"
-    " SELECT s.id, u.id, u.platform_role, true, u.email, u.display_name"
-    " FROM s JOIN users u ON u.id = s.user_id",
+    " SELECT s.id, u.id, u.platform_role, true, u.email, u.display_name,"
+    " u.organisation_id"
+    " FROM s JOIN users u ON u.id = s.user_id"
+    " JOIN organisations o ON o.id = u.organisation_id"
+    " WHERE o.status = 'active'",
     3, 0};
 
 /* $1 token sha256, $2 touch granularity seconds
- * → token id, user id, platform role, can write, email, display name */
+ * → token id, user id, platform role, can write, email, display name,
+ *   organisation id; nothing for a user of a suspended organisation */
 struct db_stmt store_auth_token = {"auth_token",
     "WITH t AS ("
     " SELECT id, user_id, scopes, last_used_at FROM api_tokens"
@@ -36,13 +41,16 @@ struct db_stmt store_auth_token = {"auth_token",
     "  OR t.last_used_at < now() - make_interval(secs => $2::float8))"
     ")"
     " SELECT t.id, u.id, u.platform_role, 'write' = ANY (t.scopes),"
-    " u.email, u.display_name"
-    " FROM t JOIN users u ON u.id = t.user_id",
+    " u.email, u.display_name, u.organisation_id"
+    " FROM t JOIN users u ON u.id = t.user_id"
+    " JOIN organisations o ON o.id = u.organisation_id"
+    " WHERE o.status = 'active'",
     2, 0};
 
 /* $1 email, $2 client ip, $3 ip limit, $4 account limit, $5 window s
  * → account wait s, ip wait s, user id, password hash, totp secret,
- *   totp last step (one row; user columns NULL for an unknown email).
+ *   totp last step, organisation suspended (one row; user columns NULL for
+ *   an unknown email).
  * Counts the attempt for the IP and, unless that is locked, the account,
  * before any password is checked: parallel guesses cannot slip through. */
 struct db_stmt store_login_lookup = {"login_lookup",
@@ -54,9 +62,10 @@ struct db_stmt store_login_lookup = {"login_lookup",
     "  isacd_throttle_begin(isacd_account_key($1), $4::int, $5::int) END AS w"
     ")"
     " SELECT (SELECT w FROM acct), (SELECT w FROM ip),"
-    " u.id, u.password_hash, t.secret, t.last_step"
+    " u.id, u.password_hash, t.secret, t.last_step, o.status = 'suspended'"
     " FROM (SELECT 1) one"
     " LEFT JOIN users u ON lower(u.email) = lower($1)"
+    " LEFT JOIN organisations o ON o.id = u.organisation_id"
     " LEFT JOIN totp_secrets t ON t.user_id = u.id"
     "  AND t.confirmed_at IS NOT NULL",
     5, 0};

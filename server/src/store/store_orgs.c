@@ -4,11 +4,19 @@
 #include "store/store.h"
 
 /* $1 name, $2 sector, $3 country, $4 creator id, $5 ip
- * → organisation json, id; 23505 when the name exists (any case) */
+ * → organisation json, id; no row unless the creator is platform staff or
+ *   an active moderator or owner of a community (so that they can invite
+ *   a company that is not on the platform yet); 23505 when the name exists
+ *   (any case) */
 struct db_stmt store_org_create = {"org_create",
-    "WITH o AS ("
+    "WITH ok AS ("
+    " SELECT 1 FROM users u WHERE u.id = $4::uuid"
+    "  AND (u.platform_role = 'staff' OR EXISTS (SELECT 1"
+    "   FROM isacd_standing($4::uuid) s WHERE s.state = 'active'"
+    "   AND s.role IN ('owner', 'moderator')))"
+    "), o AS ("
     " INSERT INTO organisations (name, sector, country, created_by)"
-    " VALUES ($1, $2, $3, $4::uuid)"
+    " SELECT $1, $2, $3, $4::uuid FROM ok"
     " RETURNING id, name, isacd_organisation_json(organisations) AS j"
     "), a AS ("
     " INSERT INTO audit_log (actor_id, action, ip, detail)"
@@ -34,3 +42,13 @@ struct db_stmt store_org_get = {"org_get",
     "SELECT isacd_organisation_json(o)::text FROM organisations o"
     " WHERE o.id = $1::uuid",
     1, 0};
+
+/* $1 staff id, $2 organisation, $3 name, $4 sector set, $5 sector,
+ * $6 country set, $7 country, $8 status, $9 ip
+ * → organisation json, sessions ended, tokens revoked (isacd_org_update);
+ *   no row for an unknown organisation */
+struct db_stmt store_org_update = {"org_update",
+    "SELECT organisation::text, sessions_ended, tokens_revoked"
+    " FROM isacd_org_update($1::uuid, $2::uuid, $3, $4::boolean, $5,"
+    " $6::boolean, $7, $8, $9::inet)",
+    9, 0};

@@ -5,6 +5,7 @@
 #include "unit.h"
 
 #include "api/app.h"
+#include "auth/auth.h"
 #include "http/http_router.h"
 
 static void
@@ -14,12 +15,12 @@ h(struct http_req *r)
 }
 
 static const struct http_route routes[] = {
-    {HTTP_GET, "/healthz", h, 0},
-    {HTTP_GET, "/api/v1/organisations", h, 0},
-    {HTTP_POST, "/api/v1/organisations", h, 0},
-    {HTTP_GET, "/api/v1/organisations/{id}", h, 0},
-    {HTTP_DELETE, "/api/v1/me/tokens/{id}", h, 0},
-    {HTTP_GET, "/api/v1/a/{x}/b/{y}", h, 0},
+    {HTTP_GET, "/healthz", h, 0, 0},
+    {HTTP_GET, "/api/v1/organisations", h, 0, 0},
+    {HTTP_POST, "/api/v1/organisations", h, 0, 0},
+    {HTTP_GET, "/api/v1/organisations/{id}", h, 0, 0},
+    {HTTP_DELETE, "/api/v1/me/tokens/{id}", h, 0, 0},
+    {HTTP_GET, "/api/v1/a/{x}/b/{y}", h, 0, 0},
 };
 #define N (sizeof(routes) / sizeof(routes[0]))
 
@@ -112,9 +113,18 @@ test_route_table_is_well_formed(void **state)
 		for (size_t j = i + 1; j < n; j++)
 			assert_false(t[i].method == t[j].method &&
 			    strcmp(t[i].pattern, t[j].pattern) == 0);
-		/* a route that writes must require a token */
-		if (t[i].flags & ROUTE_WRITE)
-			assert_true(t[i].flags & ROUTE_AUTH);
+		/* a route that writes must look at a token (required, or
+		 * optional: accepting an invitation) */
+		if (t[i].policy & AUTH_WRITE)
+			assert_true(
+			    t[i].policy & (AUTH_REQUIRED | AUTH_OPTIONAL));
+		/* public routes are the probes, login and accepting an
+		 * invitation: deny by default */
+		if (!(t[i].policy & AUTH_REQUIRED))
+			assert_true(strncmp(t[i].pattern, "/api/", 5) != 0 ||
+			    strcmp(t[i].pattern, "/api/v1/auth/login") == 0 ||
+			    strcmp(t[i].pattern, "/api/v1/invites/accept") ==
+			        0);
 	}
 	assert_false(http_router_pattern_valid("no-slash"));
 	assert_false(http_router_pattern_valid("/a//b"));

@@ -12,7 +12,7 @@ static json_t *
 render(int status, const char *detail, json_t *errors)
 {
 	size_t len;
-	char *s = http_problem_render(status, detail, errors, &len);
+	char *s = http_problem_render(status, NULL, detail, errors, &len);
 	json_t *j = json_loadb(s, len, 0, NULL);
 
 	assert_int_equal(strlen(s), len);

@@ -1,0 +1,176 @@
+/*
+ * store_channels.c - channels and the explicit readers of restricted ones.
+ *
+ * What a caller may do in a channel is isacd_channel_rights (schema/0012):
+ * a channel outside it does not exist for the caller.  Statements on one
+ * channel return that access beside their result (the gate column).
+ */
+#include "store/store.h"
+
+/* $1 actor, $2 community, $3 name, $4 description, $5 visibility,
+ * $6 posting, $7 retention days, $8 ip
+ * → state, role, staff, channel json (NULL unless a moderator or owner),
+ *   channel id; 23505 channels_name_key for a name taken in the community */
+struct db_stmt store_channel_create = {"channel_create",
+    "WITH f AS ("
+    " SELECT state, role, staff FROM isacd_communities_for($1::uuid)"
+    " WHERE community_id = $2::uuid"
+    "), ch AS ("
+    " INSERT INTO channels (community_id, name, description, visibility,"
+    "  posting, retention_days, created_by)"
+    " SELECT $2::uuid, $3, $4, $5, $6, $7::int, $1::uuid FROM f"
+    " WHERE f.state = 'active' AND f.role IN ('owner', 'moderator')"
+    " RETURNING id, name, visibility, posting,"
+    "  isacd_channel_json(channels, 'moderate') AS j"
+    "), a AS ("
+    " INSERT INTO audit_log (actor_id, action, community_id, ip, detail)"
+    " SELECT $1::uuid, 'channel.created', $2::uuid, $8::inet,"
+    "  jsonb_build_object('channel_id', ch.id, 'name', ch.name,"
+    "   'visibility', ch.visibility, 'posting', ch.posting) FROM ch"
+    ")"
+    " SELECT f.state, f.role, f.staff, (SELECT j::text FROM ch),"
+    " (SELECT id FROM ch) FROM f",
+    8, 0};
+
+/* $1 user id, $2 community id, $3 cursor time, $4 cursor id, $5 limit + 1
+ * → state, role, staff, channel json, cursor key: the channels the user
+ *   may read */
+struct db_stmt store_channel_list = {"channel_list",
+    "WITH f AS ("
+    " SELECT state, role, staff FROM isacd_communities_for($1::uuid)"
+    " WHERE community_id = $2::uuid"
+    ")"
+    " SELECT f.state, f.role, f.staff, x.j, x.k FROM f"
+    " LEFT JOIN LATERAL ("
+    "  SELECT isacd_channel_json(ch, r.access)::text AS j,"
+    "   ch.created_at::text || '|' || ch.id::text AS k"
+    "  FROM isacd_channel_rights($1::uuid) r"
+    "  JOIN channels ch ON ch.id = r.channel_id"
+    "  WHERE r.community_id = $2::uuid AND f.state = 'active'"
+    "   AND r.access IN ('read', 'post', 'moderate')"
+    "   AND ($3::timestamptz IS NULL"
+    "    OR (ch.created_at, ch.id) < ($3::timestamptz, $4::uuid))"
+    "  ORDER BY ch.created_at DESC, ch.id DESC LIMIT $5::int"
+    " ) x ON true",
+    5, 0};
+
+/* $1 user id, $2 channel id → access, channel json */
+struct db_stmt store_channel_get = {"channel_get",
+    "SELECT r.access, isacd_channel_json(ch, r.access)::text"
+    " FROM isacd_channel_rights($1::uuid) r"
+    " JOIN channels ch ON ch.id = r.channel_id"
+    " WHERE r.channel_id = $2::uuid",
+    2, 0};
+
+/* $1 actor, $2 channel, $3 name, $4 description set, $5 description,
+ * $6 visibility, $7 posting, $8 retention set, $9 retention days, $10 ip
+ * → access, channel json (NULL unless moderate); audited with before and
+ *   after.  Made restricted, the channel is gone at once for members who
+ *   are not its readers: access is isacd_channel_rights, read each time. */
+struct db_stmt store_channel_update = {"channel_update",
+    "WITH r AS ("
+    " SELECT access, community_id FROM isacd_channel_rights($1::uuid)"
+    " WHERE channel_id = $2::uuid"
+    "), old AS ("
+    " SELECT ch.* FROM channels ch, r WHERE ch.id = $2::uuid"
+    "  AND r.access = 'moderate' FOR UPDATE OF ch"
+    "), upd AS ("
+    " UPDATE channels ch SET name = coalesce($3, ch.name),"
+    "  description = CASE WHEN $4::boolean THEN $5 ELSE ch.description END,"
+    "  visibility = coalesce($6, ch.visibility),"
+    "  posting = coalesce($7, ch.posting),"
+    "  retention_days = CASE WHEN $8::boolean THEN $9::int"
+    "   ELSE ch.retention_days END"
+    " FROM old WHERE ch.id = old.id"
+    " RETURNING ch AS rec"
+    "), a AS ("
+    " INSERT INTO audit_log (actor_id, action, community_id, ip, detail)"
+    " SELECT $1::uuid, 'channel.updated', old.community_id, $10::inet,"
+    "  d.ch || jsonb_build_object('channel_id', $2::uuid)"
+    " FROM old, upd, LATERAL (SELECT isacd_changes(to_jsonb(old),"
+    "  to_jsonb(upd.rec)) AS ch) d WHERE d.ch IS NOT NULL"
+    ")"
+    " SELECT r.access,"
+    " (SELECT isacd_channel_json(upd.rec, 'moderate')::text FROM upd)"
+    " FROM r",
+    10, 0};
+
+/* $1 actor, $2 channel, $3 ip → access, deleted (boolean) */
+struct db_stmt store_channel_delete = {"channel_delete",
+    "WITH r AS ("
+    " SELECT access, community_id FROM isacd_channel_rights($1::uuid)"
+    " WHERE channel_id = $2::uuid"
+    "), d AS ("
+    " DELETE FROM channels ch USING r WHERE ch.id = $2::uuid"
+    "  AND r.access = 'moderate'"
+    " RETURNING ch.id, ch.name, ch.community_id"
+    "), a AS ("
+    " INSERT INTO audit_log (actor_id, action, community_id, ip, detail)"
+    " SELECT $1::uuid, 'channel.deleted', d.community_id, $3::inet,"
+    "  jsonb_build_object('channel_id', d.id, 'name', d.name) FROM d"
+    ")"
+    " SELECT r.access, EXISTS (SELECT 1 FROM d) FROM r",
+    3, 0};
+
+/* $1 user id, $2 channel id, $3 cursor time, $4 cursor id, $5 limit + 1
+ * → access, reader json, cursor key (moderators and owners) */
+struct db_stmt store_reader_list = {"reader_list",
+    "WITH r AS ("
+    " SELECT access FROM isacd_channel_rights($1::uuid)"
+    " WHERE channel_id = $2::uuid"
+    ")"
+    " SELECT r.access, x.j, x.k FROM r"
+    " LEFT JOIN LATERAL ("
+    "  SELECT isacd_reader_json(cr)::text AS j,"
+    "   cr.added_at::text || '|' || cr.user_id::text AS k"
+    "  FROM channel_readers cr WHERE cr.channel_id = $2::uuid"
+    "   AND r.access = 'moderate'"
+    "   AND ($3::timestamptz IS NULL"
+    "    OR (cr.added_at, cr.user_id) < ($3::timestamptz, $4::uuid))"
+    "  ORDER BY cr.added_at DESC, cr.user_id DESC LIMIT $5::int"
+    " ) x ON true",
+    5, 0};
+
+/* $1 actor, $2 channel, $3 user, $4 ip
+ * → access, outcome ('ok', 'not_member': the user is no member of the
+ *   community), reader json; 23505 channel_readers_pkey when already one */
+struct db_stmt store_reader_add = {"reader_add",
+    "WITH r AS ("
+    " SELECT access, community_id FROM isacd_channel_rights($1::uuid)"
+    " WHERE channel_id = $2::uuid"
+    "), v AS ("
+    " SELECT CASE WHEN r.access <> 'moderate' THEN NULL"
+    "  WHEN NOT EXISTS (SELECT 1 FROM memberships m"
+    "   WHERE m.community_id = r.community_id AND m.user_id = $3::uuid)"
+    "   THEN 'not_member'"
+    "  ELSE 'ok' END AS outcome FROM r"
+    "), ins AS ("
+    " INSERT INTO channel_readers (channel_id, user_id, added_by)"
+    " SELECT $2::uuid, $3::uuid, $1::uuid FROM v WHERE v.outcome = 'ok'"
+    " RETURNING isacd_reader_json(channel_readers) AS j"
+    "), a AS ("
+    " INSERT INTO audit_log (actor_id, action, community_id, target_user_id,"
+    "  ip, detail)"
+    " SELECT $1::uuid, 'channel.reader_added', r.community_id, $3::uuid,"
+    "  $4::inet, jsonb_build_object('channel_id', $2::uuid) FROM r, ins"
+    ")"
+    " SELECT r.access, v.outcome, (SELECT j::text FROM ins) FROM r, v",
+    4, 0};
+
+/* $1 actor, $2 channel, $3 user, $4 ip → access, removed (boolean) */
+struct db_stmt store_reader_remove = {"reader_remove",
+    "WITH r AS ("
+    " SELECT access, community_id FROM isacd_channel_rights($1::uuid)"
+    " WHERE channel_id = $2::uuid"
+    "), d AS ("
+    " DELETE FROM channel_readers cr USING r WHERE cr.channel_id = $2::uuid"
+    "  AND cr.user_id = $3::uuid AND r.access = 'moderate'"
+    " RETURNING cr.user_id"
+    "), a AS ("
+    " INSERT INTO audit_log (actor_id, action, community_id, target_user_id,"
+    "  ip, detail)"
+    " SELECT $1::uuid, 'channel.reader_removed', r.community_id, d.user_id,"
+    "  $4::inet, jsonb_build_object('channel_id', $2::uuid) FROM r, d"
+    ")"
+    " SELECT r.access, EXISTS (SELECT 1 FROM d) FROM r",
+    4, 0};
