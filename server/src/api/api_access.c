@@ -91,9 +91,26 @@ api_community_gate(
 	return false;
 }
 
+static bool api_rights_gate(struct http_req *r, PGresult *res, int col,
+    enum api_ch_need need, const char *hidden);
+
 bool
 api_channel_gate(
     struct http_req *r, PGresult *res, int col, enum api_ch_need need)
+{
+	return api_rights_gate(r, res, col, need, "no such channel");
+}
+
+bool
+api_post_gate(struct http_req *r, PGresult *res, int col, enum api_ch_need need)
+{
+	return api_rights_gate(r, res, col, need, "no such post");
+}
+
+/* A channel's (or a post's) access column: hidden is 404, as unknown. */
+static bool
+api_rights_gate(struct http_req *r, PGresult *res, int col,
+    enum api_ch_need need, const char *hidden)
 {
 	enum auth_channel a = PQntuples(res) < 1
 	    ? AUTH_CH_HIDDEN
@@ -102,7 +119,7 @@ api_channel_gate(
 
 	switch (a) {
 	case AUTH_CH_HIDDEN:
-		http_respond_problem(r, 404, "no such channel");
+		http_respond_problem(r, 404, hidden);
 		return false;
 	case AUTH_CH_SUSPENDED:
 		http_respond_problem(

@@ -95,7 +95,12 @@ bool api_channel_gate(
 /** Answer 403 with the problem type totp-required. */
 void api_totp_required(struct http_req *r);
 
-enum api_gate { GATE_NONE, GATE_COMMUNITY, GATE_CHANNEL };
+/** The same for a post: column col of row 0 is isacd_post_rights' access
+ * (no row or NULL: hidden, "no such post"). */
+bool api_post_gate(
+    struct http_req *r, PGresult *res, int col, enum api_ch_need need);
+
+enum api_gate { GATE_NONE, GATE_COMMUNITY, GATE_CHANNEL, GATE_POST };
 /**
  * api_list_query for a list inside a community or channel: each row starts
  * with the gate columns (3 for GATE_COMMUNITY, 1 for GATE_CHANNEL), then
@@ -107,6 +112,22 @@ void api_list_query_gated(struct http_req *r, struct db_stmt *st,
 /** A body member that is present (even as JSON null): for PATCH, where null
  * clears a nullable field. */
 bool api_has(json_t *body, const char *key);
+/** A PostgreSQL array literal of n strings, quoted, in arena memory. */
+char *api_pg_array(struct arena *a, const char *const *vals, size_t n);
+/** True when s is one of list (NULL-terminated). */
+bool api_in(const char *s, const char *const *list);
+
+/** The Idempotency-Key of a creating POST. */
+struct api_idem {
+	const char *key; /* NULL when the request has none */
+	char hash[65];   /* SHA-256 of method, path and body */
+};
+/**
+ * Read the Idempotency-Key header (1 to 255 visible ASCII characters) and
+ * hash the request it names; 0 on success (key may be NULL), -1 after
+ * answering 400 for a malformed key.
+ */
+int api_idempotency(struct http_req *r, struct api_idem *out);
 /** The client address as a parameter for inet columns (NULL if none). */
 const char *api_ip(struct http_req *r);
 /** The lockout settings as query parameters (decimal text). */
@@ -202,6 +223,19 @@ void api_channels_delete(struct http_req *r);
 void api_readers_list(struct http_req *r);
 void api_readers_add(struct http_req *r);
 void api_readers_remove(struct http_req *r);
+void api_posts_create(struct http_req *r);
+void api_posts_list(struct http_req *r);
+void api_posts_get(struct http_req *r);
+void api_posts_patch(struct http_req *r);
+void api_posts_delete(struct http_req *r);
+void api_posts_share(struct http_req *r);
+void api_revisions_list(struct http_req *r);
+void api_comments_list(struct http_req *r);
+void api_comments_create(struct http_req *r);
+void api_comments_patch(struct http_req *r);
+void api_comments_delete(struct http_req *r);
+void api_sightings_list(struct http_req *r);
+void api_sightings_create(struct http_req *r);
 
 /* body parsers: pure, exposed for the JSON fuzz target */
 struct login_input {
@@ -294,5 +328,21 @@ struct channel_input {
 /** Parse POST (patch false: visibility and posting required) or PATCH. */
 void api_channel_parse(json_t *body, bool patch, long long max_days,
     struct channel_input *in, json_t *errors);
+
+struct arena;
+struct post_input {
+	const char *kind, *title, *body, *tlp, *severity;
+	bool severity_set; /* present, even as null (PATCH: clear) */
+	bool anonymous;
+	/* PostgreSQL array literals in the arena; NULL: absent (PATCH) */
+	const char *tags, *recipients, *ind_types, *ind_values;
+};
+/**
+ * Parse and validate a post (patch false: kind, title, body and tlp
+ * required): tags lower-cased and merged, recipients de-duplicated,
+ * indicators normalised (domain/indicator.c) and merged.
+ */
+void api_post_parse(json_t *body, bool patch, struct arena *a,
+    struct post_input *in, json_t *errors);
 
 #endif

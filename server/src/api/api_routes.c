@@ -81,6 +81,23 @@ static const struct http_route api_route_table[] = {
     {HTTP_POST, "/api/v1/channels/{id}/members", api_readers_add, JSON, WRITE},
     {HTTP_DELETE, "/api/v1/channels/{id}/members/{user_id}", api_readers_remove,
         0, WRITE},
+    {HTTP_POST, "/api/v1/channels/{id}/posts", api_posts_create, JSON, WRITE},
+    {HTTP_GET, "/api/v1/channels/{id}/posts", api_posts_list, 0, AUTH},
+    {HTTP_GET, "/api/v1/posts/{id}", api_posts_get, 0, AUTH},
+    {HTTP_PATCH, "/api/v1/posts/{id}", api_posts_patch, JSON, WRITE},
+    {HTTP_DELETE, "/api/v1/posts/{id}", api_posts_delete, 0, WRITE},
+    {HTTP_POST, "/api/v1/posts/{id}/share", api_posts_share, JSON, WRITE},
+    {HTTP_GET, "/api/v1/posts/{id}/revisions", api_revisions_list, 0, AUTH},
+    {HTTP_GET, "/api/v1/posts/{id}/comments", api_comments_list, 0, AUTH},
+    {HTTP_POST, "/api/v1/posts/{id}/comments", api_comments_create, JSON,
+        WRITE},
+    {HTTP_PATCH, "/api/v1/posts/{id}/comments/{comment_id}", api_comments_patch,
+        JSON, WRITE},
+    {HTTP_DELETE, "/api/v1/posts/{id}/comments/{comment_id}",
+        api_comments_delete, 0, WRITE},
+    {HTTP_GET, "/api/v1/posts/{id}/sightings", api_sightings_list, 0, AUTH},
+    {HTTP_POST, "/api/v1/posts/{id}/sightings", api_sightings_create, OPT,
+        WRITE},
 };
 
 static void api_authenticated(

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "core/codec.h"
 #include "core/log.h"
@@ -332,6 +333,11 @@ api_list_done(struct http_req *r, PGresult *res)
 			return;
 		col = 1;
 		break;
+	case GATE_POST:
+		if (!api_post_gate(r, res, 0, (enum api_ch_need)ls->need))
+			return;
+		col = 1;
+		break;
 	}
 	api_list_respond(r, res, ls->limit, col);
 }
@@ -390,6 +396,84 @@ bool
 api_has(json_t *body, const char *key)
 {
 	return body != NULL && json_object_get(body, key) != NULL;
+}
+
+char *
+api_pg_array(struct arena *a, const char *const *vals, size_t n)
+{
+	size_t cap = 3, len = 0;
+	char *out;
+
+	for (size_t i = 0; i < n; i++)
+		cap += strlen(vals[i]) * 2 + 3;
+	out = arena_alloc(a, cap);
+	out[len++] = '{';
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			out[len++] = ',';
+		out[len++] = '"';
+		for (const char *p = vals[i]; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				out[len++] = '\\';
+			out[len++] = *p;
+		}
+		out[len++] = '"';
+	}
+	out[len++] = '}';
+	out[len] = '\0';
+	return out;
+}
+
+bool
+api_in(const char *s, const char *const *list)
+{
+	for (size_t i = 0; list[i]; i++)
+		if (strcmp(s, list[i]) == 0)
+			return true;
+	return false;
+}
+
+int
+api_idempotency(struct http_req *r, struct api_idem *out)
+{
+	const char *k = http_req_header(r, "idempotency-key");
+	EVP_MD_CTX *ctx;
+	uint8_t md[32];
+	unsigned mdlen = 0;
+	size_t n;
+
+	out->key = NULL;
+	out->hash[0] = '\0';
+	if (k == NULL)
+		return 0;
+	n = strlen(k);
+	if (n == 0 || n > 255) {
+		http_respond_problem(r, 400,
+		    "Idempotency-Key must be 1 to 255 visible ASCII characters");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (k[i] < 0x21 || k[i] > 0x7e) {
+			http_respond_problem(r, 400,
+			    "Idempotency-Key must be 1 to 255 visible ASCII "
+			    "characters");
+			return -1;
+		}
+	/* the same key with another request is refused (422) */
+	ctx = EVP_MD_CTX_new();
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, r->head.method_str, r->head.method_len) !=
+	        1 ||
+	    EVP_DigestUpdate(ctx, " ", 1) != 1 ||
+	    EVP_DigestUpdate(ctx, r->head.path, r->head.path_len) != 1 ||
+	    EVP_DigestUpdate(ctx, "\n", 1) != 1 ||
+	    EVP_DigestUpdate(ctx, r->body, r->body_len) != 1 ||
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != sizeof(md))
+		fatal("sha256 failed");
+	EVP_MD_CTX_free(ctx);
+	codec_hex(out->hash, md, sizeof(md));
+	out->key = k;
+	return 0;
 }
 
 const char *

@@ -269,7 +269,7 @@ db_connect_params(const char *conninfo, int statement_timeout_ms,
 		return -1;
 	snprintf(options, optcap,
 	    "-c statement_timeout=%d -c idle_in_transaction_session_timeout="
-	    "%d -c TimeZone=UTC -c lock_timeout=%d",
+	    "%d -c TimeZone=UTC -c lock_timeout=%d -c synchronous_commit=on",
 	    statement_timeout_ms, statement_timeout_ms * 2,
 	    statement_timeout_ms);
 	keys[n] = "dbname";

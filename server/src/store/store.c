@@ -61,6 +61,18 @@ static struct db_stmt *const store_table[] = {
     &store_reader_list,
     &store_reader_add,
     &store_reader_remove,
+    &store_post_create,
+    &store_post_list,
+    &store_post_get,
+    &store_post_update,
+    &store_post_delete,
+    &store_post_share,
+    &store_revision_list,
+    &store_comment_list,
+    &store_comment_create,
+    &store_comment_change,
+    &store_sighting_list,
+    &store_sighting_create,
     &store_staff_create,
 };
 

@@ -85,6 +85,20 @@ extern struct db_stmt store_reader_list;
 extern struct db_stmt store_reader_add;
 extern struct db_stmt store_reader_remove;
 
+/* posts, revisions, comments, sightings */
+extern struct db_stmt store_post_create;
+extern struct db_stmt store_post_list;
+extern struct db_stmt store_post_get;
+extern struct db_stmt store_post_update;
+extern struct db_stmt store_post_delete;
+extern struct db_stmt store_post_share;
+extern struct db_stmt store_revision_list;
+extern struct db_stmt store_comment_list;
+extern struct db_stmt store_comment_create;
+extern struct db_stmt store_comment_change;
+extern struct db_stmt store_sighting_list;
+extern struct db_stmt store_sighting_create;
+
 /* CLI: create-staff */
 extern struct db_stmt store_staff_create;
 

@@ -1,0 +1,299 @@
+-- 0014_posts.sql: threat posts with TLP 2.0 enforced as their audience,
+-- their revisions, comments, sightings and indicators; the events the
+-- realtime layer will read; idempotency keys.
+--
+-- "May this user read post P" is defined here once, on top of
+-- isacd_channel_rights (0012): the user may read the post's channel, and
+-- the post's TLP admits the user (isacd_tlp_admits: TLP:RED only for its
+-- author and its recipients -- not moderators, owners or staff).
+-- isacd_post_rights(user) is that definition as an inlinable table; a list
+-- inside one channel uses the channel's rights as its gate and
+-- isacd_tlp_admits on each row, which is the same definition in the shape
+-- an index scan in created_at order can serve.
+
+CREATE TABLE posts (
+	id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	community_id uuid NOT NULL REFERENCES communities (id) ON DELETE CASCADE,
+	channel_id uuid NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+	author_id uuid REFERENCES users (id) ON DELETE SET NULL,
+	kind text NOT NULL CHECK (kind IN ('incident', 'vulnerability',
+		'advisory', 'indicators', 'question', 'discussion')),
+	title text NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+	body text NOT NULL CHECK (octet_length(body) <= 65536),
+	tlp text NOT NULL CHECK (tlp IN ('TLP:CLEAR', 'TLP:GREEN', 'TLP:AMBER',
+		'TLP:AMBER+STRICT', 'TLP:RED')),
+	severity text CHECK (severity IN ('info', 'low', 'medium', 'high',
+		'critical')),
+	tags text[] NOT NULL DEFAULT '{}',
+	anonymous boolean NOT NULL DEFAULT false,
+	-- TLP:RED only: who may read it besides the author
+	recipients uuid[] NOT NULL DEFAULT '{}',
+	CHECK ((tlp = 'TLP:RED') = (cardinality(recipients) > 0)),
+	-- a cross-post points at the post it was shared from
+	shared_from uuid REFERENCES posts (id) ON DELETE SET NULL,
+	revision integer NOT NULL DEFAULT 0,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	updated_at timestamptz NOT NULL DEFAULT now()
+);
+-- the page of a channel, newest first, never grows with the channel
+CREATE INDEX posts_channel_idx ON posts (channel_id, created_at DESC, id DESC);
+CREATE INDEX posts_author_idx ON posts (author_id);
+CREATE INDEX posts_shared_idx ON posts (shared_from) WHERE shared_from IS NOT NULL;
+
+-- every edit keeps what was there before it
+CREATE TABLE post_revisions (
+	post_id uuid NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+	revision integer NOT NULL,
+	editor_id uuid REFERENCES users (id) ON DELETE SET NULL,
+	edited_at timestamptz NOT NULL DEFAULT now(),
+	kind text NOT NULL,
+	title text NOT NULL,
+	body text NOT NULL,
+	tlp text NOT NULL,
+	severity text,
+	tags text[] NOT NULL,
+	recipients uuid[] NOT NULL,
+	PRIMARY KEY (post_id, revision)
+);
+
+CREATE TABLE comments (
+	id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	post_id uuid NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+	author_id uuid REFERENCES users (id) ON DELETE SET NULL,
+	body text NOT NULL CHECK (length(body) >= 1 AND octet_length(body) <= 16384),
+	created_at timestamptz NOT NULL DEFAULT now(),
+	updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX comments_post_idx ON comments (post_id, created_at DESC, id DESC);
+
+-- "we saw this too": one per organisation and post
+CREATE TABLE sightings (
+	post_id uuid NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+	organisation_id uuid NOT NULL REFERENCES organisations (id),
+	user_id uuid REFERENCES users (id) ON DELETE SET NULL,
+	note text CHECK (note IS NULL OR octet_length(note) <= 1024),
+	created_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (post_id, organisation_id)
+);
+
+-- indicators of a post, normalised (domain/indicator.c), with the post's
+-- community and channel beside them so that correlation can be filtered by
+-- rights without touching posts
+CREATE TABLE post_indicators (
+	post_id uuid NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+	ord integer NOT NULL,
+	type text NOT NULL CHECK (type IN ('ipv4', 'ipv6', 'cidr', 'domain',
+		'url', 'email', 'md5', 'sha1', 'sha256', 'cve')),
+	value text NOT NULL CHECK (length(value) BETWEEN 1 AND 2048),
+	community_id uuid NOT NULL,
+	channel_id uuid NOT NULL,
+	PRIMARY KEY (post_id, ord)
+);
+CREATE INDEX post_indicators_value_idx ON post_indicators (type, value);
+
+-- the per-channel sequence of events: assigned under the channel's row
+-- lock, so that commit order and seq order agree
+ALTER TABLE channels ADD COLUMN event_seq bigint NOT NULL DEFAULT 0;
+
+CREATE TABLE events (
+	channel_id uuid NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+	seq bigint NOT NULL,
+	type text NOT NULL,
+	post_id uuid,
+	comment_id uuid,
+	organisation_id uuid,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (channel_id, seq)
+);
+CREATE INDEX events_created_idx ON events (created_at);
+
+-- Idempotency-Key: a retry with the same key and body gets the first
+-- answer; kept 24 hours, per user, in the same transaction as what the
+-- first request created
+CREATE TABLE idempotency_keys (
+	user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	key text NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
+	request_hash text NOT NULL,
+	status integer NOT NULL,
+	response text NOT NULL,
+	location text,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (user_id, key)
+);
+CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
+
+-- ---- may this user read post P: the one definition -------------------------
+
+-- The TLP part: TLP:RED admits its author and its recipients only.
+CREATE FUNCTION isacd_tlp_admits(p_tlp text, p_author uuid,
+	p_recipients uuid[], p_user uuid) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT p_tlp <> 'TLP:RED' OR p_author = p_user OR p_user = ANY (p_recipients)
+$$;
+
+-- The posts a user may know of, with what the user may do in their
+-- channel: readable ones have access 'read', 'post' or 'moderate'; a
+-- suspended member or one missing TOTP sees the standing instead (403).
+-- A post outside the set does not exist for the user.
+CREATE FUNCTION isacd_post_rights(p_user uuid)
+RETURNS TABLE (post_id uuid, channel_id uuid, community_id uuid, role text,
+	access text)
+LANGUAGE sql STABLE AS $$
+	SELECT p.id, r.channel_id, r.community_id, r.role, r.access
+	FROM isacd_channel_rights(p_user) r
+	JOIN posts p ON p.channel_id = r.channel_id
+	WHERE isacd_tlp_admits(p.tlp, p.author_id, p.recipients, p_user)
+$$;
+
+-- Whether a reader sees who wrote something on a post: always, unless the
+-- post is anonymous and it is the post's author's; then only the author
+-- and the community's moderators and owners (accountability) do.
+CREATE FUNCTION isacd_shows_author(p_anonymous boolean, p_post_author uuid,
+	p_writer uuid, p_user uuid, p_role text) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT NOT p_anonymous OR p_writer IS DISTINCT FROM p_post_author
+		OR p_writer = p_user OR p_role IN ('owner', 'moderator')
+$$;
+
+CREATE FUNCTION isacd_author_json(p_user uuid) RETURNS json
+LANGUAGE sql STABLE AS $$
+	SELECT json_build_object('id', u.id, 'display_name', u.display_name,
+		'organisation', isacd_org_ref(u.organisation_id))
+	FROM users u WHERE u.id = p_user
+$$;
+
+-- A post as the user sees it (role and access from isacd_post_rights).
+CREATE FUNCTION isacd_post_json(p posts, p_user uuid, p_role text,
+	p_access text) RETURNS json
+LANGUAGE sql STABLE AS $$
+	SELECT json_build_object(
+		'id', p.id,
+		'community_id', p.community_id,
+		'channel_id', p.channel_id,
+		'kind', p.kind,
+		'title', p.title,
+		'body', p.body,
+		'tlp', p.tlp,
+		'severity', p.severity,
+		'tags', to_json(p.tags),
+		'indicators', coalesce((SELECT json_agg(json_build_object(
+				'type', i.type, 'value', i.value) ORDER BY i.ord)
+			FROM post_indicators i WHERE i.post_id = p.id), '[]'::json),
+		'anonymous', p.anonymous,
+		'author', CASE WHEN isacd_shows_author(p.anonymous, p.author_id,
+				p.author_id, p_user, p_role)
+			THEN isacd_author_json(p.author_id) END,
+		'recipients', CASE WHEN p.tlp = 'TLP:RED' THEN to_json(p.recipients)
+			END,
+		'shared_from', CASE WHEN p.shared_from IS NOT NULL AND EXISTS (
+				SELECT 1 FROM isacd_post_rights(p_user) x
+				WHERE x.post_id = p.shared_from
+					AND x.access IN ('read', 'post', 'moderate'))
+			THEN p.shared_from END,
+		'created_at', isacd_ts(p.created_at),
+		'updated_at', isacd_ts(p.updated_at),
+		'revision', p.revision,
+		'can_edit', p.author_id = p_user AND p_access IN ('read', 'post', 'moderate'),
+		'can_delete', (p.author_id = p_user AND p_access IN ('read', 'post', 'moderate'))
+			OR p_access = 'moderate')
+$$;
+
+CREATE FUNCTION isacd_comment_json(c comments, p posts, p_user uuid,
+	p_role text, p_access text) RETURNS json
+LANGUAGE sql STABLE AS $$
+	SELECT json_build_object(
+		'id', c.id,
+		'post_id', c.post_id,
+		'author', CASE WHEN isacd_shows_author(p.anonymous, p.author_id,
+				c.author_id, p_user, p_role)
+			THEN isacd_author_json(c.author_id) END,
+		'body', c.body,
+		'created_at', isacd_ts(c.created_at),
+		'updated_at', isacd_ts(c.updated_at),
+		'can_edit', c.author_id = p_user,
+		'can_delete', c.author_id = p_user OR p_access = 'moderate')
+$$;
+
+-- A revision is what the post said before an edit; it is shown only to
+-- those its own TLP admitted (a post lowered from RED keeps its RED past
+-- from its new readers).
+CREATE FUNCTION isacd_revision_json(v post_revisions, p posts, p_user uuid,
+	p_role text) RETURNS json
+LANGUAGE sql STABLE AS $$
+	SELECT json_build_object(
+		'revision', v.revision,
+		'edited_at', isacd_ts(v.edited_at),
+		'editor', CASE WHEN isacd_shows_author(p.anonymous, p.author_id,
+				v.editor_id, p_user, p_role)
+			THEN isacd_author_json(v.editor_id) END,
+		'kind', v.kind,
+		'title', v.title,
+		'body', v.body,
+		'tlp', v.tlp,
+		'severity', v.severity,
+		'tags', to_json(v.tags),
+		'recipients', CASE WHEN v.tlp = 'TLP:RED' THEN to_json(v.recipients)
+			END)
+$$;
+
+-- ---- events --------------------------------------------------------------
+
+-- One event of a channel, its seq taken under the channel's row lock: a
+-- second writer to the channel waits for this transaction, so seq order is
+-- commit order.  Returns the seq.
+CREATE FUNCTION isacd_event(p_channel uuid, p_type text, p_post uuid,
+	p_comment uuid, p_org uuid) RETURNS bigint
+LANGUAGE sql AS $$
+	WITH s AS (
+		UPDATE channels SET event_seq = event_seq + 1 WHERE id = p_channel
+		RETURNING event_seq
+	)
+	INSERT INTO events (channel_id, seq, type, post_id, comment_id,
+		organisation_id)
+	SELECT p_channel, s.event_seq, p_type, p_post, p_comment, p_org FROM s
+	RETURNING seq
+$$;
+
+-- ---- idempotency ---------------------------------------------------------
+
+-- Begin a creating request with an Idempotency-Key: 'new' (go on; the
+-- key's transaction lock is held until commit), 'replay' (status, location
+-- and response of the first request), 'mismatch' (the key was used with
+-- another body: 422), 'busy' (the first request is still in flight: 409).
+CREATE FUNCTION isacd_idem_begin(p_user uuid, p_key text, p_hash text,
+	OUT outcome text, OUT status integer, OUT location text,
+	OUT response text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	k idempotency_keys;
+BEGIN
+	IF NOT pg_try_advisory_xact_lock(hashtextextended(p_user::text || ':'
+		|| p_key, 7)) THEN
+		outcome := 'busy'; RETURN;
+	END IF;
+	DELETE FROM idempotency_keys
+	WHERE user_id = p_user AND key = p_key
+		AND created_at < now() - interval '24 hours';
+	SELECT * INTO k FROM idempotency_keys
+	WHERE user_id = p_user AND key = p_key;
+	IF NOT FOUND THEN
+		outcome := 'new'; RETURN;
+	END IF;
+	IF k.request_hash <> p_hash THEN
+		outcome := 'mismatch'; RETURN;
+	END IF;
+	outcome := 'replay';
+	status := k.status;
+	location := k.location;
+	response := k.response;
+END
+$$;
+
+CREATE FUNCTION isacd_idem_store(p_user uuid, p_key text, p_hash text,
+	p_status integer, p_location text, p_response text) RETURNS void
+LANGUAGE sql AS $$
+	INSERT INTO idempotency_keys (user_id, key, request_hash, status,
+		location, response)
+	SELECT p_user, p_key, p_hash, p_status, p_location, p_response
+	WHERE p_key IS NOT NULL
+$$;

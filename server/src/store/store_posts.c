@@ -1,0 +1,144 @@
+/*
+ * store_posts.c - threat posts, their revisions, comments and sightings.
+ *
+ * Who may read a post is isacd_post_rights (schema/0014): the channel's
+ * rights and the post's TLP.  A list inside one channel takes the channel's
+ * rights as its gate and isacd_tlp_admits on each row, so that the index on
+ * (channel_id, created_at, id) serves the page in order and it never grows
+ * with the channel.  Writes are SQL functions (schema/0015): the access
+ * check, the change, its revision, event, audit and idempotency key in one
+ * transaction.
+ */
+#include "store/store.h"
+
+/* $1 user, $2 channel, $3 kind, $4 title, $5 body, $6 tlp, $7 severity,
+ * $8 tags text[], $9 anonymous, $10 recipients uuid[], $11 indicator types
+ * text[], $12 indicator values text[], $13 idempotency key, $14 request
+ * hash → outcome, status, location, post json, bad recipients */
+struct db_stmt store_post_create = {"post_create",
+    "SELECT outcome, http_status, loc, response, bad_ids::text"
+    " FROM isacd_post_create($1::uuid, $2::uuid, $3, $4, $5, $6, $7,"
+    " $8::text[], $9::boolean, $10::uuid[], $11::text[], $12::text[], $13,"
+    " $14)",
+    14, 0};
+
+/* $1 user, $2 channel, $3 kind, $4 tlp, $5 tag, $6 cursor time, $7 cursor
+ * id, $8 limit + 1 → access, post json, cursor key: the posts of the
+ * channel the user may read, newest first */
+struct db_stmt store_post_list = {"post_list",
+    "WITH r AS ("
+    " SELECT access, role FROM isacd_channel_rights($1::uuid)"
+    " WHERE channel_id = $2::uuid"
+    ")"
+    " SELECT r.access, x.j, x.k FROM r"
+    " LEFT JOIN LATERAL ("
+    "  SELECT isacd_post_json(p, $1::uuid, r.role, r.access)::text AS j,"
+    "   p.created_at::text || '|' || p.id::text AS k"
+    "  FROM posts p WHERE p.channel_id = $2::uuid"
+    "   AND r.access IN ('read', 'post', 'moderate')"
+    "   AND isacd_tlp_admits(p.tlp, p.author_id, p.recipients, $1::uuid)"
+    "   AND ($3::text IS NULL OR p.kind = $3)"
+    "   AND ($4::text IS NULL OR p.tlp = $4)"
+    "   AND ($5::text IS NULL OR p.tags @> ARRAY[$5::text])"
+    "   AND ($6::timestamptz IS NULL"
+    "    OR (p.created_at, p.id) < ($6::timestamptz, $7::uuid))"
+    "  ORDER BY p.created_at DESC, p.id DESC LIMIT $8::int"
+    " ) x ON true",
+    8, 0};
+
+/* $1 user, $2 post → access, post json */
+struct db_stmt store_post_get = {"post_get",
+    "SELECT pr.access, isacd_post_json(p, $1::uuid, pr.role, pr.access)::text"
+    " FROM isacd_post_rights($1::uuid) pr JOIN posts p ON p.id = pr.post_id"
+    " WHERE pr.post_id = $2::uuid",
+    2, 0};
+
+/* $1 user, $2 post, $3 kind, $4 title, $5 body, $6 tlp, $7 severity set,
+ * $8 severity, $9 tags, $10 recipients, $11 indicator types, $12 values
+ * → outcome, post json, bad recipients */
+struct db_stmt store_post_update = {"post_update",
+    "SELECT outcome, response, bad_ids::text"
+    " FROM isacd_post_update($1::uuid, $2::uuid, $3, $4, $5, $6,"
+    " $7::boolean, $8, $9::text[], $10::uuid[], $11::text[], $12::text[])",
+    12, 0};
+
+/* $1 user, $2 post, $3 ip → outcome */
+struct db_stmt store_post_delete = {"post_delete",
+    "SELECT outcome FROM isacd_post_delete($1::uuid, $2::uuid, $3::inet)", 3,
+    0};
+
+/* $1 user, $2 post, $3 target channel, $4 key, $5 hash, $6 ip
+ * → outcome, status, location, post json */
+struct db_stmt store_post_share = {"post_share",
+    "SELECT outcome, http_status, loc, response FROM isacd_post_share("
+    "$1::uuid, $2::uuid, $3::uuid, $4, $5, $6::inet)",
+    6, 0};
+
+/* $1 user, $2 post, $3 cursor (unused), $4 cursor revision, $5 limit + 1
+ * → access, revision json, cursor key: the revisions whose own TLP admits
+ * the user, newest first */
+struct db_stmt store_revision_list = {"revision_list",
+    "WITH pr AS ("
+    " SELECT access, role FROM isacd_post_rights($1::uuid)"
+    " WHERE post_id = $2::uuid"
+    ")"
+    " SELECT pr.access, x.j, x.k FROM pr"
+    " LEFT JOIN LATERAL ("
+    "  SELECT isacd_revision_json(v, p, $1::uuid, pr.role)::text AS j,"
+    "   v.revision::text AS k"
+    "  FROM post_revisions v JOIN posts p ON p.id = v.post_id"
+    "  WHERE v.post_id = $2::uuid AND $3::text IS NULL"
+    "   AND pr.access IN ('read', 'post', 'moderate')"
+    "   AND isacd_tlp_admits(v.tlp, p.author_id, v.recipients, $1::uuid)"
+    "   AND ($4::int IS NULL OR v.revision < $4::int)"
+    "  ORDER BY v.revision DESC LIMIT $5::int"
+    " ) x ON true",
+    5, 0};
+
+/* $1 user, $2 post, $3 cursor time, $4 cursor id, $5 limit + 1
+ * → access, comment json, cursor key; newest first */
+struct db_stmt store_comment_list = {"comment_list",
+    "WITH pr AS ("
+    " SELECT access, role FROM isacd_post_rights($1::uuid)"
+    " WHERE post_id = $2::uuid"
+    ")"
+    " SELECT pr.access, x.j, x.k FROM pr"
+    " LEFT JOIN LATERAL ("
+    "  SELECT isacd_comment_json(c, p, $1::uuid, pr.role, pr.access)::text"
+    "   AS j, c.created_at::text || '|' || c.id::text AS k"
+    "  FROM comments c JOIN posts p ON p.id = c.post_id"
+    "  WHERE c.post_id = $2::uuid"
+    "   AND pr.access IN ('read', 'post', 'moderate')"
+    "   AND ($3::timestamptz IS NULL"
+    "    OR (c.created_at, c.id) < ($3::timestamptz, $4::uuid))"
+    "  ORDER BY c.created_at DESC, c.id DESC LIMIT $5::int"
+    " ) x ON true",
+    5, 0};
+
+/* $1 user, $2 post, $3 body, $4 key, $5 hash
+ * → outcome, status, location, comment json */
+struct db_stmt store_comment_create = {"comment_create",
+    "SELECT outcome, http_status, loc, response FROM isacd_comment_create("
+    "$1::uuid, $2::uuid, $3, $4, $5)",
+    5, 0};
+
+/* $1 user, $2 post, $3 comment, $4 new body (NULL: delete), $5 ip
+ * → outcome, comment json */
+struct db_stmt store_comment_change = {"comment_change",
+    "SELECT outcome, response FROM isacd_comment_change($1::uuid, $2::uuid,"
+    " $3::uuid, $4, $5::inet)",
+    5, 0};
+
+/* $1 user, $2 post → access, sightings json */
+struct db_stmt store_sighting_list = {"sighting_list",
+    "SELECT pr.access, isacd_sightings_json(p, $1::uuid, pr.role)::text"
+    " FROM isacd_post_rights($1::uuid) pr JOIN posts p ON p.id = pr.post_id"
+    " WHERE pr.post_id = $2::uuid",
+    2, 0};
+
+/* $1 user, $2 post, $3 note, $4 key, $5 hash
+ * → outcome, status, location, sighting json */
+struct db_stmt store_sighting_create = {"sighting_create",
+    "SELECT outcome, http_status, loc, response FROM isacd_sighting_create("
+    "$1::uuid, $2::uuid, $3, $4, $5)",
+    5, 0};
