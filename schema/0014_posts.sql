@@ -162,42 +162,6 @@ LANGUAGE sql STABLE AS $$
 	FROM users u WHERE u.id = p_user
 $$;
 
--- A post as the user sees it (role and access from isacd_post_rights).
-CREATE FUNCTION isacd_post_json(p posts, p_user uuid, p_role text,
-	p_access text) RETURNS json
-LANGUAGE sql STABLE AS $$
-	SELECT json_build_object(
-		'id', p.id,
-		'community_id', p.community_id,
-		'channel_id', p.channel_id,
-		'kind', p.kind,
-		'title', p.title,
-		'body', p.body,
-		'tlp', p.tlp,
-		'severity', p.severity,
-		'tags', to_json(p.tags),
-		'indicators', coalesce((SELECT json_agg(json_build_object(
-				'type', i.type, 'value', i.value) ORDER BY i.ord)
-			FROM post_indicators i WHERE i.post_id = p.id), '[]'::json),
-		'anonymous', p.anonymous,
-		'author', CASE WHEN isacd_shows_author(p.anonymous, p.author_id,
-				p.author_id, p_user, p_role)
-			THEN isacd_author_json(p.author_id) END,
-		'recipients', CASE WHEN p.tlp = 'TLP:RED' THEN to_json(p.recipients)
-			END,
-		'shared_from', CASE WHEN p.shared_from IS NOT NULL AND EXISTS (
-				SELECT 1 FROM isacd_post_rights(p_user) x
-				WHERE x.post_id = p.shared_from
-					AND x.access IN ('read', 'post', 'moderate'))
-			THEN p.shared_from END,
-		'created_at', isacd_ts(p.created_at),
-		'updated_at', isacd_ts(p.updated_at),
-		'revision', p.revision,
-		'can_edit', p.author_id = p_user AND p_access IN ('read', 'post', 'moderate'),
-		'can_delete', (p.author_id = p_user AND p_access IN ('read', 'post', 'moderate'))
-			OR p_access = 'moderate')
-$$;
-
 CREATE FUNCTION isacd_comment_json(c comments, p posts, p_user uuid,
 	p_role text, p_access text) RETURNS json
 LANGUAGE sql STABLE AS $$
@@ -296,4 +260,128 @@ LANGUAGE sql AS $$
 		location, response)
 	SELECT p_user, p_key, p_hash, p_status, p_location, p_response
 	WHERE p_key IS NOT NULL
+$$;
+
+-- ---- search ----------------------------------------------------------------
+--
+-- A post's search vector holds its title (weight A), tags and indicator
+-- values (B) and body (C), stemmed as English and as Dutch, with the words
+-- of title, tags and indicators also kept as they are ('simple', for names
+-- and values).  Dutch inflection doubles a consonant after a short vowel
+-- (aanval, aanvallen); the Snowball stemmer keeps it (aanval, aanvall), so
+-- both the vector and the query undouble a final consonant pair of Dutch
+-- stems.  Who may find a post is, as everywhere, isacd_post_rights.
+
+ALTER TABLE posts ADD COLUMN search tsvector NOT NULL DEFAULT ''::tsvector;
+CREATE INDEX posts_search_idx ON posts USING gin (search);
+
+-- CIDR indicators that contain an address: inet containment (>>=)
+CREATE INDEX post_indicators_cidr_idx ON post_indicators
+	USING gist ((value::inet) inet_ops) WHERE type = 'cidr';
+
+-- Dutch stems with a final doubled consonant undoubled, positions kept.
+CREATE FUNCTION isacd_nl_vector(p_text text) RETURNS tsvector
+LANGUAGE sql IMMUTABLE STRICT AS $$
+	SELECT coalesce(string_agg('''' || replace(replace(regexp_replace(
+			v.lexeme, '([bcdfghjklmnpqrstvwxz])\1$', '\1'), '\', '\\'),
+			'''', '''''') || ''':' || array_to_string(v.positions, ','), ' ')
+			::tsvector, ''::tsvector)
+	FROM unnest(to_tsvector('dutch', p_text)) v
+	WHERE v.positions IS NOT NULL
+$$;
+
+CREATE FUNCTION isacd_search_vector(p_title text, p_body text,
+	p_tags text[], p_values text[]) RETURNS tsvector
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT setweight(to_tsvector('english', p_title), 'A')
+		|| setweight(isacd_nl_vector(p_title), 'A')
+		|| setweight(to_tsvector('simple', p_title), 'A')
+		|| setweight(to_tsvector('simple', array_to_string(p_tags, ' ')
+			|| ' ' || array_to_string(coalesce(p_values, '{}'), ' ')), 'B')
+		|| setweight(to_tsvector('english', p_body), 'C')
+		|| setweight(isacd_nl_vector(p_body), 'C')
+$$;
+
+-- websearch syntax (words, "phrases", -excluded), in English, in Dutch
+-- (undoubled as the vector is) and as written.
+CREATE FUNCTION isacd_search_query(p_q text) RETURNS tsquery
+LANGUAGE sql IMMUTABLE STRICT AS $$
+	SELECT websearch_to_tsquery('english', p_q)
+		|| regexp_replace(websearch_to_tsquery('dutch', p_q)::text,
+			'([bcdfghjklmnpqrstvwxz])\1''', '\1''', 'g')::tsquery
+		|| websearch_to_tsquery('simple', p_q)
+$$;
+
+-- ---- correlation -----------------------------------------------------------
+
+-- How many other posts the user may read carry this indicator.
+CREATE FUNCTION isacd_seen_in(p_user uuid, p_post uuid, p_type text,
+	p_value text) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+	SELECT count(*) FROM post_indicators j
+	JOIN isacd_post_rights(p_user) pr ON pr.post_id = j.post_id
+	WHERE j.type = p_type AND j.value = p_value AND j.post_id <> p_post
+		AND pr.access IN ('read', 'post', 'moderate')
+$$;
+
+-- A post as the user sees it (role and access from isacd_post_rights),
+-- with, per indicator, how many other posts the user may read carry it.
+CREATE FUNCTION isacd_post_json(p posts, p_user uuid, p_role text,
+	p_access text) RETURNS json
+LANGUAGE sql STABLE AS $$
+	SELECT json_build_object(
+		'id', p.id,
+		'community_id', p.community_id,
+		'channel_id', p.channel_id,
+		'kind', p.kind,
+		'title', p.title,
+		'body', p.body,
+		'tlp', p.tlp,
+		'severity', p.severity,
+		'tags', to_json(p.tags),
+		'indicators', coalesce((SELECT json_agg(json_build_object(
+				'type', i.type, 'value', i.value,
+				'seen_in', isacd_seen_in(p_user, p.id, i.type, i.value))
+				ORDER BY i.ord)
+			FROM post_indicators i WHERE i.post_id = p.id), '[]'::json),
+		'anonymous', p.anonymous,
+		'author', CASE WHEN isacd_shows_author(p.anonymous, p.author_id,
+				p.author_id, p_user, p_role)
+			THEN isacd_author_json(p.author_id) END,
+		'recipients', CASE WHEN p.tlp = 'TLP:RED' THEN to_json(p.recipients)
+			END,
+		'shared_from', CASE WHEN p.shared_from IS NOT NULL AND EXISTS (
+				SELECT 1 FROM isacd_post_rights(p_user) x
+				WHERE x.post_id = p.shared_from
+					AND x.access IN ('read', 'post', 'moderate'))
+			THEN p.shared_from END,
+		'created_at', isacd_ts(p.created_at),
+		'updated_at', isacd_ts(p.updated_at),
+		'revision', p.revision,
+		'can_edit', p.author_id = p_user AND p_access IN ('read', 'post', 'moderate'),
+		'can_delete', (p.author_id = p_user AND p_access IN ('read', 'post', 'moderate'))
+			OR p_access = 'moderate')
+$$;
+
+-- A post as a search or correlation result: enough to decide whether to
+-- open it, with its community and channel named.
+CREATE FUNCTION isacd_post_ref_json(p posts) RETURNS json
+LANGUAGE sql STABLE AS $$
+	SELECT json_build_object(
+		'id', p.id,
+		'title', p.title,
+		'kind', p.kind,
+		'tlp', p.tlp,
+		'severity', p.severity,
+		'community', json_build_object('id', c.id, 'name', c.name),
+		'channel', json_build_object('id', ch.id, 'name', ch.name),
+		'created_at', isacd_ts(p.created_at))
+	FROM communities c, channels ch
+	WHERE c.id = p.community_id AND ch.id = p.channel_id
+$$;
+
+-- Millisecond RFC 3339, for STIX.
+CREATE FUNCTION isacd_ts_ms(t timestamptz) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT AS $$
+	SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
 $$;

@@ -90,9 +90,10 @@ BEGIN
 		outcome := t.outcome; bad_ids := t.bad; RETURN NEXT; RETURN;
 	END IF;
 	INSERT INTO posts (community_id, channel_id, author_id, kind, title,
-		body, tlp, severity, tags, anonymous, recipients)
+		body, tlp, severity, tags, anonymous, recipients, search)
 	VALUES (r.community_id, p_channel, p_user, p_kind, p_title, p_body,
-		p_tlp, p_severity, p_tags, p_anonymous, p_recipients)
+		p_tlp, p_severity, p_tags, p_anonymous, p_recipients,
+		isacd_search_vector(p_title, p_body, p_tags, p_ind_values))
 	RETURNING * INTO p;
 	PERFORM isacd_store_indicators(p.id, p_ind_types, p_ind_values);
 	PERFORM isacd_event(p_channel, 'post.created', p.id, NULL, NULL);
@@ -160,7 +161,11 @@ BEGIN
 		tlp = new_tlp,
 		severity = CASE WHEN p_severity_set THEN p_severity ELSE x.severity END,
 		tags = coalesce(p_tags, x.tags), recipients = new_rcpt,
-		revision = x.revision + 1, updated_at = now()
+		revision = x.revision + 1, updated_at = now(),
+		search = isacd_search_vector(coalesce(p_title, x.title),
+			coalesce(p_body, x.body), coalesce(p_tags, x.tags),
+			coalesce(p_ind_values, (SELECT array_agg(i.value ORDER BY i.ord)
+				FROM post_indicators i WHERE i.post_id = x.id)))
 	WHERE x.id = p_post RETURNING * INTO n;
 	IF p_ind_types IS NOT NULL THEN
 		DELETE FROM post_indicators x WHERE x.post_id = p_post;
@@ -254,9 +259,10 @@ BEGIN
 		outcome := 'same_channel'; RETURN NEXT; RETURN;
 	END IF;
 	INSERT INTO posts (community_id, channel_id, author_id, kind, title,
-		body, tlp, severity, tags, anonymous, recipients, shared_from)
+		body, tlp, severity, tags, anonymous, recipients, shared_from,
+		search)
 	VALUES (tr.community_id, p_target, p_user, o.kind, o.title, o.body,
-		o.tlp, o.severity, o.tags, false, '{}', o.id)
+		o.tlp, o.severity, o.tags, false, '{}', o.id, o.search)
 	RETURNING * INTO n;
 	INSERT INTO post_indicators (post_id, ord, type, value, community_id,
 		channel_id)

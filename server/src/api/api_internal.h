@@ -114,6 +114,8 @@ void api_list_query_gated(struct http_req *r, struct db_stmt *st,
 bool api_has(json_t *body, const char *key);
 /** A PostgreSQL array literal of n strings, quoted, in arena memory. */
 char *api_pg_array(struct arena *a, const char *const *vals, size_t n);
+/** The same, with NULL (or empty) strings as SQL NULL elements. */
+char *api_pg_array_nulls(struct arena *a, const char *const *vals, size_t n);
 /** True when s is one of list (NULL-terminated). */
 bool api_in(const char *s, const char *const *list);
 
@@ -236,6 +238,9 @@ void api_comments_patch(struct http_req *r);
 void api_comments_delete(struct http_req *r);
 void api_sightings_list(struct http_req *r);
 void api_sightings_create(struct http_req *r);
+void api_indicators_get(struct http_req *r);
+void api_indicators_lookup(struct http_req *r);
+void api_search(struct http_req *r);
 
 /* body parsers: pure, exposed for the JSON fuzz target */
 struct login_input {

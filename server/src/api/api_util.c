@@ -212,7 +212,8 @@ api_uuid_param(struct http_req *r, const char *name)
 
 /*
  * ?limit= and ?cursor=.  A cursor is the base64url of the last item's key:
- * "time|uuid" for lists ordered by (created_at, id), or the decimal id for
+ * "time|uuid" for lists ordered by (created_at, id), "rank|uuid" for search
+ * results, or the decimal id for
  * lists ordered by a bigint (the audit trail); a statement that gets the
  * other form treats it as a first page or refuses it (22P02: 400).
  */
@@ -263,8 +264,9 @@ api_list_params(
 		if (!codec_uuid_valid(bar + 1, strlen(bar + 1)))
 			goto bad_cursor;
 		*bar = '\0';
+		/* a time, or a search rank such as 0.06 or 1e-05 */
 		for (const char *p = text; *p; p++)
-			if (!strchr("0123456789-:. +", *p))
+			if (!strchr("0123456789-:. +e", *p))
 				goto bad_cursor;
 		if (bar == text)
 			goto bad_cursor;
@@ -411,6 +413,37 @@ api_pg_array(struct arena *a, const char *const *vals, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0)
 			out[len++] = ',';
+		out[len++] = '"';
+		for (const char *p = vals[i]; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				out[len++] = '\\';
+			out[len++] = *p;
+		}
+		out[len++] = '"';
+	}
+	out[len++] = '}';
+	out[len] = '\0';
+	return out;
+}
+
+char *
+api_pg_array_nulls(struct arena *a, const char *const *vals, size_t n)
+{
+	size_t cap = 3, len = 0;
+	char *out;
+
+	for (size_t i = 0; i < n; i++)
+		cap += (vals[i] ? strlen(vals[i]) * 2 : 0) + 5;
+	out = arena_alloc(a, cap);
+	out[len++] = '{';
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			out[len++] = ',';
+		if (vals[i] == NULL || vals[i][0] == '\0') {
+			memcpy(out + len, "NULL", 4);
+			len += 4;
+			continue;
+		}
 		out[len++] = '"';
 		for (const char *p = vals[i]; *p; p++) {
 			if (*p == '"' || *p == '\\')

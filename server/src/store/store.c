@@ -73,6 +73,10 @@ static struct db_stmt *const store_table[] = {
     &store_comment_change,
     &store_sighting_list,
     &store_sighting_create,
+    &store_indicator_posts,
+    &store_indicator_lookup,
+    &store_search,
+    &store_post_stix,
     &store_staff_create,
 };
 

@@ -99,6 +99,12 @@ extern struct db_stmt store_comment_change;
 extern struct db_stmt store_sighting_list;
 extern struct db_stmt store_sighting_create;
 
+/* indicators, search, export */
+extern struct db_stmt store_indicator_posts;
+extern struct db_stmt store_indicator_lookup;
+extern struct db_stmt store_search;
+extern struct db_stmt store_post_stix;
+
 /* CLI: create-staff */
 extern struct db_stmt store_staff_create;
 

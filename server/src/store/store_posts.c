@@ -142,3 +142,109 @@ struct db_stmt store_sighting_create = {"sighting_create",
     "SELECT outcome, http_status, loc, response FROM isacd_sighting_create("
     "$1::uuid, $2::uuid, $3, $4, $5)",
     5, 0};
+
+/* $1 user, $2 type, $3 value, $4 other type, $5 other value (an IPv4 and
+ * its IPv4-mapped IPv6, either way), $6 address for containing CIDRs,
+ * $7 cursor time, $8 cursor id, $9 limit + 1
+ * → post reference json, cursor key: the posts the user may read that
+ *   carry the indicator, newest first */
+struct db_stmt store_indicator_posts = {"indicator_posts",
+    "SELECT json_build_object('post', isacd_post_ref_json(p),"
+    "  'matched', (SELECT json_agg(json_build_object('type', i.type,"
+    "   'value', i.value) ORDER BY i.ord) FROM post_indicators i"
+    "   WHERE i.post_id = p.id AND ((i.type = $2 AND i.value = $3)"
+    "    OR (i.type = $4 AND i.value = $5) OR ($6::inet IS NOT NULL"
+    "     AND i.type = 'cidr' AND i.value::inet >>= $6::inet))))::text,"
+    " p.created_at::text || '|' || p.id::text"
+    " FROM posts p WHERE p.id IN ("
+    "  SELECT i.post_id FROM post_indicators i"
+    "  WHERE i.type = $2 AND i.value = $3"
+    "  UNION SELECT i.post_id FROM post_indicators i"
+    "  WHERE $4::text IS NOT NULL AND i.type = $4 AND i.value = $5"
+    "  UNION SELECT i.post_id FROM post_indicators i"
+    "  WHERE $6::inet IS NOT NULL AND i.type = 'cidr'"
+    "   AND i.value::inet >>= $6::inet)"
+    " AND EXISTS (SELECT 1 FROM isacd_post_rights($1::uuid) pr"
+    "  WHERE pr.post_id = p.id AND pr.access IN ('read', 'post', 'moderate'))"
+    " AND ($7::timestamptz IS NULL"
+    "  OR (p.created_at, p.id) < ($7::timestamptz, $8::uuid))"
+    " ORDER BY p.created_at DESC, p.id DESC LIMIT $9::int",
+    9, 0};
+
+/* $1 user, $2 indexes int[], $3 types, $4 values, $5 other types, $6 other
+ * values, $7 addresses (text[], NULL where none)
+ * → one row per value: {index, type, value, total, posts: the 20 newest
+ *   the user may read} as json text, in index order */
+struct db_stmt store_indicator_lookup = {"indicator_lookup",
+    "WITH q AS ("
+    " SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[],"
+    "  $6::text[], $7::text[]) AS q (n, type, value, alt_type, alt_value, ip)"
+    "), m AS ("
+    " SELECT q.n, i.post_id FROM q JOIN post_indicators i"
+    "  ON i.type = q.type AND i.value = q.value"
+    " UNION SELECT q.n, i.post_id FROM q JOIN post_indicators i"
+    "  ON i.type = q.alt_type AND i.value = q.alt_value"
+    " UNION SELECT q.n, i.post_id FROM q JOIN post_indicators i"
+    "  ON i.type = 'cidr' AND i.value::inet >>= q.ip::inet"
+    "  WHERE q.ip IS NOT NULL"
+    "), r AS ("
+    " SELECT m.n, p.id,"
+    "  row_number() OVER (PARTITION BY m.n ORDER BY p.created_at DESC,"
+    "   p.id DESC) AS k"
+    " FROM m JOIN posts p ON p.id = m.post_id"
+    " WHERE EXISTS (SELECT 1 FROM isacd_post_rights($1::uuid) pr"
+    "  WHERE pr.post_id = p.id"
+    "   AND pr.access IN ('read', 'post', 'moderate'))"
+    "), t AS ("
+    " SELECT n, count(*) AS total FROM r GROUP BY n"
+    "), a AS ("
+    " SELECT r.n, json_agg(isacd_post_ref_json(p) ORDER BY r.k) AS posts"
+    " FROM r JOIN posts p ON p.id = r.id WHERE r.k <= 20 GROUP BY r.n"
+    ")"
+    " SELECT json_build_object('index', q.n, 'type', q.type, 'value', q.value,"
+    "  'total', coalesce(t.total, 0),"
+    "  'posts', coalesce(a.posts, '[]'::json))::text"
+    " FROM q LEFT JOIN t ON t.n = q.n LEFT JOIN a ON a.n = q.n"
+    " ORDER BY q.n",
+    7, 0};
+
+/* $1 user, $2 query text, $3 community or NULL, $4 kind, $5 tlp, $6 since,
+ * $7 cursor rank, $8 cursor id, $9 limit + 1
+ * → result json (post reference, rank, snippet), cursor key (rank|id):
+ *   ranked, over the posts the user may read */
+struct db_stmt store_search = {"search",
+    "WITH q AS (SELECT isacd_search_query($2) AS q)"
+    " SELECT json_build_object('post', isacd_post_ref_json(x.p),"
+    "  'rank', x.rank,"
+    "  'snippet', ts_headline('english', (x.p).body, q.q,"
+    "   'MaxFragments=2, MaxWords=24, MinWords=8, StartSel=**, StopSel=**,"
+    "    FragmentDelimiter=\" ... \"'))::text,"
+    " x.rank::text || '|' || (x.p).id::text"
+    " FROM q, LATERAL ("
+    "  SELECT p, ts_rank(p.search, q.q) AS rank FROM posts p"
+    "  WHERE p.search @@ q.q"
+    "   AND EXISTS (SELECT 1 FROM isacd_post_rights($1::uuid) pr"
+    "    WHERE pr.post_id = p.id"
+    "     AND pr.access IN ('read', 'post', 'moderate'))"
+    "   AND ($3::uuid IS NULL OR p.community_id = $3::uuid)"
+    "   AND ($4::text IS NULL OR p.kind = $4)"
+    "   AND ($5::text IS NULL OR p.tlp = $5)"
+    "   AND ($6::timestamptz IS NULL OR p.created_at >= $6::timestamptz)"
+    "   AND ($7::float4 IS NULL"
+    "    OR (ts_rank(p.search, q.q), p.id) < ($7::float4, $8::uuid))"
+    "  ORDER BY rank DESC, p.id DESC LIMIT $9::int"
+    " ) x",
+    9, 0};
+
+/* $1 user, $2 post → access, post json, millisecond created and modified,
+ * identity organisation id and name (NULL for an anonymous post) */
+struct db_stmt store_post_stix = {"post_stix",
+    "SELECT pr.access, isacd_post_json(p, $1::uuid, pr.role, pr.access)::text,"
+    " isacd_ts_ms(p.created_at), isacd_ts_ms(p.updated_at),"
+    " CASE WHEN NOT p.anonymous THEN o.id END,"
+    " CASE WHEN NOT p.anonymous THEN o.name END"
+    " FROM isacd_post_rights($1::uuid) pr JOIN posts p ON p.id = pr.post_id"
+    " LEFT JOIN users u ON u.id = p.author_id"
+    " LEFT JOIN organisations o ON o.id = u.organisation_id"
+    " WHERE pr.post_id = $2::uuid",
+    2, 0};
