@@ -96,12 +96,15 @@ CREATE TABLE invites (
 	accepted_at timestamptz,
 	accepted_by uuid REFERENCES users (id) ON DELETE SET NULL,
 	revoked_at timestamptz,
-	revoked_by uuid REFERENCES users (id) ON DELETE SET NULL
+	revoked_by uuid REFERENCES users (id) ON DELETE SET NULL,
+	-- an expired invitation that a new one for the same address replaced
+	superseded_at timestamptz
 );
 CREATE INDEX invites_community_idx ON invites (community_id, created_at DESC, id DESC);
--- one pending invitation per address and community
+-- one open invitation per address and community (an expired one is
+-- superseded when the address is invited again)
 CREATE UNIQUE INDEX invites_pending_key ON invites (community_id, lower(email))
-	WHERE accepted_at IS NULL AND revoked_at IS NULL;
+	WHERE accepted_at IS NULL AND revoked_at IS NULL AND superseded_at IS NULL;
 
 CREATE TABLE join_requests (
 	id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -301,7 +304,10 @@ LANGUAGE sql STABLE AS $$
 	FROM users u WHERE u.id = r.user_id
 $$;
 
-CREATE FUNCTION isacd_audit_json(a audit_log) RETURNS json
+-- An audit entry.  Platform staff who are not moderators or owners of the
+-- community see who changed access and when, but not which channel or post
+-- (p_full false): those are the community's, and staff read none of it.
+CREATE FUNCTION isacd_audit_json(a audit_log, p_full boolean) RETURNS json
 LANGUAGE sql STABLE AS $$
 	SELECT json_build_object(
 		'id', a.id::text,
@@ -309,7 +315,9 @@ LANGUAGE sql STABLE AS $$
 		'action', a.action,
 		'actor', isacd_user_ref(a.actor_id),
 		'subject', isacd_user_ref(a.target_user_id),
-		'detail', a.detail)
+		'detail', CASE WHEN p_full OR split_part(a.action, '.', 1)
+			NOT IN ('channel', 'post', 'comment') THEN a.detail
+			ELSE '{}'::jsonb END)
 $$;
 
 CREATE OR REPLACE FUNCTION isacd_organisation_json(o organisations)

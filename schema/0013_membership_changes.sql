@@ -13,8 +13,9 @@
 -- owners demoting each other at once cannot both succeed.
 --
 -- Outcomes are words the API maps to statuses: 'hidden' (404: no such
--- community for the actor), 'denied' (403: the actor's own standing or
--- role), 'not_found' (404: no such member/request), 'forbidden' (403: the
+-- community for the actor), 'denied' (403: not a moderator or owner),
+-- 'suspended' and 'totp_required' (403: the actor's own standing),
+-- 'not_found' (404: no such member/request), 'forbidden' (403: the
 -- hierarchy), 'last_owner' (409), 'decided' (409), 'unchanged', 'ok'.
 
 -- A change in the audit trail: {"before": {...}, "after": {...}} of the
@@ -35,6 +36,14 @@ LANGUAGE sql AS $$
 		ip, detail)
 	VALUES (p_actor, p_action, p_community, p_target, p_ip,
 		coalesce(p_detail, '{}'))
+$$;
+
+-- Why an actor may not manage members: their own standing ('suspended',
+-- 'totp_required') or, for outsiders and plain members, 'denied'.
+CREATE FUNCTION isacd_denial(p_state text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE WHEN p_state IN ('suspended', 'totp_required') THEN p_state
+		ELSE 'denied' END
 $$;
 
 -- Active owners of a community, under the community's row lock.
@@ -61,7 +70,7 @@ BEGIN
 		outcome := 'hidden'; RETURN NEXT; RETURN;
 	END IF;
 	IF f.state <> 'active' OR f.role NOT IN ('owner', 'moderator') THEN
-		outcome := 'denied'; RETURN NEXT; RETURN;
+		outcome := isacd_denial(f.state); RETURN NEXT; RETURN;
 	END IF;
 	PERFORM 1 FROM communities WHERE id = p_community FOR UPDATE;
 	SELECT * INTO t FROM memberships m
@@ -132,7 +141,7 @@ BEGIN
 	END IF;
 	IF p_actor <> p_target AND (f.state <> 'active'
 		OR f.role NOT IN ('owner', 'moderator')) THEN
-		outcome := 'denied'; RETURN NEXT; RETURN;
+		outcome := isacd_denial(f.state); RETURN NEXT; RETURN;
 	END IF;
 	PERFORM 1 FROM communities WHERE id = p_community FOR UPDATE;
 	SELECT * INTO t FROM memberships m
@@ -177,7 +186,7 @@ BEGIN
 		outcome := 'hidden'; RETURN NEXT; RETURN;
 	END IF;
 	IF f.state <> 'active' OR f.role NOT IN ('owner', 'moderator') THEN
-		outcome := 'denied'; RETURN NEXT; RETURN;
+		outcome := isacd_denial(f.state); RETURN NEXT; RETURN;
 	END IF;
 	PERFORM 1 FROM communities WHERE id = p_community FOR UPDATE;
 	SELECT name INTO org_name FROM organisations WHERE id = p_org;
@@ -203,7 +212,8 @@ BEGIN
 	PERFORM isacd_drop_readers(p_community, v_users);
 	UPDATE invites i SET revoked_at = now(), revoked_by = p_actor
 	WHERE i.community_id = p_community AND i.organisation_id = p_org
-		AND i.accepted_at IS NULL AND i.revoked_at IS NULL;
+		AND i.accepted_at IS NULL AND i.revoked_at IS NULL
+		AND i.superseded_at IS NULL AND i.expires_at > now();
 	GET DIAGNOSTICS invites_revoked = ROW_COUNT;
 	removed := cardinality(v_users);
 	PERFORM isacd_audit(p_actor, 'organisation.removed', p_community,
@@ -229,7 +239,7 @@ BEGIN
 		outcome := 'hidden'; RETURN NEXT; RETURN;
 	END IF;
 	IF f.state <> 'active' OR f.role NOT IN ('owner', 'moderator') THEN
-		outcome := 'denied'; RETURN NEXT; RETURN;
+		outcome := isacd_denial(f.state); RETURN NEXT; RETURN;
 	END IF;
 	SELECT * INTO j FROM join_requests r
 	WHERE r.id = p_request AND r.community_id = p_community FOR UPDATE;
@@ -302,9 +312,16 @@ BEGIN
 	WHERE v.id = i.id;
 	INSERT INTO memberships (community_id, user_id, role)
 	VALUES (i.community_id, p_user, i.role);
-	UPDATE join_requests r SET status = 'approved', decided_at = now()
+	-- a pending join request is settled by the invitation, on the record
+	UPDATE join_requests r SET status = 'approved', decided_at = now(),
+		decided_by = i.created_by
 	WHERE r.community_id = i.community_id AND r.user_id = p_user
 		AND r.status = 'pending';
+	IF FOUND THEN
+		PERFORM isacd_audit(i.created_by, 'join_request.approved',
+			i.community_id, p_user, p_ip,
+			jsonb_build_object('via_invite_id', i.id));
+	END IF;
 	PERFORM isacd_audit(p_user, 'invite.accepted', i.community_id, p_user,
 		p_ip, jsonb_build_object('invite_id', i.id, 'role', i.role));
 	outcome := 'ok'; user_json := isacd_user_json(p_user);
@@ -400,7 +417,7 @@ CREATE FUNCTION isacd_org_update(p_actor uuid, p_org uuid, p_name text,
 	p_sector_set boolean, p_sector text, p_country_set boolean,
 	p_country text, p_status text, p_ip inet)
 RETURNS TABLE (organisation json, sessions_ended integer,
-	tokens_revoked integer)
+	tokens_revoked integer, own boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
 	o organisations;
@@ -410,6 +427,10 @@ BEGIN
 	SELECT * INTO o FROM organisations WHERE id = p_org FOR UPDATE;
 	IF NOT FOUND THEN
 		RETURN;
+	END IF;
+	IF p_status = 'suspended' AND EXISTS (SELECT 1 FROM users u
+		WHERE u.id = p_actor AND u.organisation_id = p_org) THEN
+		own := true; RETURN NEXT; RETURN;
 	END IF;
 	UPDATE organisations x SET name = coalesce(p_name, x.name),
 		sector = CASE WHEN p_sector_set THEN p_sector ELSE x.sector END,
@@ -441,6 +462,65 @@ BEGIN
 			p_ip, ch || jsonb_build_object('organisation_id', p_org));
 	END IF;
 	organisation := isacd_organisation_json(n);
+	RETURN NEXT;
+END
+$$;
+
+-- POST /communities/{c}/invites.  Outcomes: NULL (the gate decides: not an
+-- active moderator or owner), 'owners_only' (a moderator inviting a
+-- moderator), 'org' (unknown or suspended organisation), 'member' (the
+-- address is a member already), 'other_org' (the address has an account
+-- in another organisation: the invitation could never be accepted),
+-- 'pending' (an open invitation exists), 'ok'.  An expired invitation of
+-- the address is superseded, so that it can be invited again.
+CREATE FUNCTION isacd_invite_create(p_actor uuid, p_community uuid,
+	p_email text, p_org uuid, p_role text, p_hash text, p_ip inet)
+RETURNS TABLE (state text, role text, staff boolean, outcome text,
+	invite json)
+LANGUAGE plpgsql AS $$
+DECLARE
+	f record;
+	i invites;
+BEGIN
+	SELECT * INTO f FROM isacd_communities_for(p_actor) x
+	WHERE x.community_id = p_community;
+	IF NOT FOUND THEN
+		RETURN;
+	END IF;
+	state := f.state; role := f.role; staff := f.staff;
+	IF f.state <> 'active' OR f.role NOT IN ('owner', 'moderator') THEN
+		RETURN NEXT; RETURN;
+	END IF;
+	outcome := CASE
+		WHEN p_role = 'moderator' AND f.role <> 'owner' THEN 'owners_only'
+		WHEN NOT EXISTS (SELECT 1 FROM organisations o WHERE o.id = p_org
+			AND o.status = 'active') THEN 'org'
+		WHEN EXISTS (SELECT 1 FROM memberships m JOIN users u
+			ON u.id = m.user_id WHERE m.community_id = p_community
+			AND lower(u.email) = lower(p_email)) THEN 'member'
+		WHEN EXISTS (SELECT 1 FROM users u WHERE lower(u.email) = lower(p_email)
+			AND u.organisation_id <> p_org) THEN 'other_org'
+		END;
+	IF outcome IS NOT NULL THEN
+		RETURN NEXT; RETURN;
+	END IF;
+	UPDATE invites v SET superseded_at = now()
+	WHERE v.community_id = p_community AND lower(v.email) = lower(p_email)
+		AND v.accepted_at IS NULL AND v.revoked_at IS NULL
+		AND v.superseded_at IS NULL AND v.expires_at <= now();
+	INSERT INTO invites (community_id, email, organisation_id, role,
+		token_hash, expires_at, created_by)
+	VALUES (p_community, p_email, p_org, p_role, p_hash,
+		now() + interval '7 days', p_actor)
+	ON CONFLICT DO NOTHING
+	RETURNING * INTO i;
+	IF NOT FOUND THEN
+		outcome := 'pending'; RETURN NEXT; RETURN;
+	END IF;
+	PERFORM isacd_audit(p_actor, 'invite.created', p_community, NULL, p_ip,
+		jsonb_build_object('invite_id', i.id, 'email', i.email,
+			'role', i.role, 'organisation_id', p_org));
+	outcome := 'ok'; invite := isacd_invite_json(i);
 	RETURN NEXT;
 END
 $$;

@@ -339,8 +339,8 @@ api_comm_audit(struct http_req *r)
 	lead[1] = api_uuid_param(r, "id");
 	if (lead[1] == NULL)
 		return;
-	api_list_query_gated(r, &store_comm_audit, lead, 2, GATE_COMMUNITY,
-	    NEED_MODERATOR_OR_STAFF);
+	api_list_query_kind(r, &store_comm_audit, lead, 2, GATE_COMMUNITY,
+	    NEED_MODERATOR_OR_STAFF, CURSOR_ID);
 }
 
 /* ---- the roster ---------------------------------------------------------- */
@@ -384,6 +384,15 @@ api_member_outcome(struct http_req *r, const char *outcome)
 
 	if (strcmp(outcome, "ok") == 0 || strcmp(outcome, "unchanged") == 0)
 		return true;
+	if (strcmp(outcome, "suspended") == 0) {
+		http_respond_problem(
+		    r, 403, "your membership of this community is suspended");
+		return false;
+	}
+	if (strcmp(outcome, "totp_required") == 0) {
+		api_totp_required(r);
+		return false;
+	}
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (strcmp(map[i].outcome, outcome) == 0) {
 			http_respond_problem(r, map[i].status, map[i].detail);

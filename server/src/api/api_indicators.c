@@ -313,5 +313,6 @@ api_search(struct http_req *r)
 		community[36] = '\0';
 		lead[2] = community;
 	}
-	api_list_query(r, &store_search, lead, 6);
+	api_list_query_kind(
+	    r, &store_search, lead, 6, GATE_NONE, 0, CURSOR_RANK);
 }

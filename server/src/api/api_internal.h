@@ -109,6 +109,17 @@ enum api_gate { GATE_NONE, GATE_COMMUNITY, GATE_CHANNEL, GATE_POST };
  */
 void api_list_query_gated(struct http_req *r, struct db_stmt *st,
     const char *const *lead, size_t nlead, enum api_gate gate, int need);
+/** The kinds of list cursors: each list takes its own kind only (400). */
+enum api_cursor {
+	CURSOR_TIME, /* "time|uuid": (created_at, id) order */
+	CURSOR_RANK, /* "rank|uuid": search results */
+	CURSOR_ID,   /* a decimal id: the audit trail, revisions */
+};
+/** api_list_query_gated with a cursor other than CURSOR_TIME; the
+ * statement gets (NULL, id) for CURSOR_ID. */
+void api_list_query_kind(struct http_req *r, struct db_stmt *st,
+    const char *const *lead, size_t nlead, enum api_gate gate, int need,
+    enum api_cursor kind);
 /** A body member that is present (even as JSON null): for PATCH, where null
  * clears a nullable field. */
 bool api_has(json_t *body, const char *key);

@@ -154,6 +154,24 @@ api_invites_created(struct http_req *r, PGresult *res)
 		    "an account with this e-mail address is a member already");
 		return;
 	}
+	if (strcmp(outcome, "pending") == 0) {
+		http_respond_problem(r, 409,
+		    "this e-mail address already has a pending invite to this "
+		    "community; revoke it first");
+		return;
+	}
+	if (strcmp(outcome, "other_org") == 0) {
+		json_t *errors = json_array();
+
+		v_error(errors, "organisation_id",
+		    "the account of this e-mail address belongs to another "
+		    "organisation");
+		http_respond_problem_errors(r, 422,
+		    "this invite could never be accepted: invite the address "
+		    "with its account's organisation",
+		    errors);
+		return;
+	}
 	api_respond_text(r, 201,
 	    api_db_json_extend(r, PQgetvalue(res, 0, 4),
 	        arena_printf(r->arena, "\"token\":\"%s\"", token)));
@@ -540,6 +558,11 @@ api_join_decided(struct http_req *r, PGresult *res)
 
 	if (strcmp(outcome, "hidden") == 0)
 		http_respond_problem(r, 404, "no such community");
+	else if (strcmp(outcome, "suspended") == 0)
+		http_respond_problem(
+		    r, 403, "your membership of this community is suspended");
+	else if (strcmp(outcome, "totp_required") == 0)
+		api_totp_required(r);
 	else if (strcmp(outcome, "denied") == 0)
 		http_respond_problem(r, 403,
 		    "only active moderators and owners of this community may do "

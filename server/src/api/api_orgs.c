@@ -159,12 +159,18 @@ api_orgs_patch(struct http_req *r)
 	api_query(r, &store_org_update, params, api_orgs_patched);
 }
 
-/* → organisation json, sessions ended, tokens revoked */
+/* → organisation json, sessions ended, tokens revoked, own */
 static void
 api_orgs_patched(struct http_req *r, PGresult *res)
 {
 	if (PQntuples(res) != 1) {
 		http_respond_problem(r, 404, "no such organisation");
+		return;
+	}
+	if (strcmp(PQgetvalue(res, 0, 3), "t") == 0) {
+		http_respond_problem(r, 409,
+		    "you cannot suspend your own organisation: it would end "
+		    "your own access");
 		return;
 	}
 	api_respond_db(r, 200, PQgetvalue(res, 0, 0));

@@ -570,8 +570,8 @@ api_revisions_list(struct http_req *r)
 	lead[1] = api_uuid_param(r, "id");
 	if (lead[1] == NULL)
 		return;
-	api_list_query_gated(
-	    r, &store_revision_list, lead, 2, GATE_POST, CH_READ);
+	api_list_query_kind(
+	    r, &store_revision_list, lead, 2, GATE_POST, CH_READ, CURSOR_ID);
 }
 
 /* ---- comments ---------------------------------------------------------- */

@@ -24,8 +24,8 @@ struct api_query_ctx {
 
 static void api_query_done(struct db_result *res, void *arg);
 static const char *api_conflict_message(const char *constraint);
-static int api_list_params(
-    struct http_req *r, int *limit, const char **cur_time, const char **cur_id);
+static int api_list_params(struct http_req *r, enum api_cursor kind, int *limit,
+    const char **cur_time, const char **cur_id);
 static void api_list_done(struct http_req *r, PGresult *res);
 static void api_list_respond(
     struct http_req *r, PGresult *res, int limit, int col);
@@ -211,15 +211,14 @@ api_uuid_param(struct http_req *r, const char *name)
 }
 
 /*
- * ?limit= and ?cursor=.  A cursor is the base64url of the last item's key:
- * "time|uuid" for lists ordered by (created_at, id), "rank|uuid" for search
- * results, or the decimal id for
- * lists ordered by a bigint (the audit trail); a statement that gets the
- * other form treats it as a first page or refuses it (22P02: 400).
+ * ?limit= and ?cursor=.  A cursor is the base64url of the last item's key,
+ * of the list's own kind: "time|uuid" for lists ordered by (created_at,
+ * id), "rank|uuid" for search results, the decimal id for lists ordered by
+ * a number (the audit trail, revisions).  A cursor of another kind is 400.
  */
 static int
-api_list_params(
-    struct http_req *r, int *limit, const char **cur_time, const char **cur_id)
+api_list_params(struct http_req *r, enum api_cursor kind, int *limit,
+    const char **cur_time, const char **cur_id)
 {
 	const char *v;
 	int rc;
@@ -254,21 +253,21 @@ api_list_params(
 			goto bad_cursor;
 		buf[n] = '\0';
 		text = arena_strndup(r->arena, (const char *)buf, (size_t)n);
-		bar = strchr(text, '|');
-		if (bar == NULL) {
-			if (n > 19 || strspn(text, "0123456789") != (size_t)n)
+		if (kind == CURSOR_ID) {
+			if (n > 18 || strspn(text, "0123456789") != (size_t)n)
 				goto bad_cursor;
 			*cur_id = text;
 			return 0;
 		}
-		if (!codec_uuid_valid(bar + 1, strlen(bar + 1)))
+		bar = strchr(text, '|');
+		if (bar == NULL || bar == text ||
+		    !codec_uuid_valid(bar + 1, strlen(bar + 1)))
 			goto bad_cursor;
 		*bar = '\0';
-		/* a time, or a search rank such as 0.06 or 1e-05 */
-		for (const char *p = text; *p; p++)
-			if (!strchr("0123456789-:. +e", *p))
-				goto bad_cursor;
-		if (bar == text)
+		if (strspn(text,
+		        kind == CURSOR_RANK
+		            ? "0123456789.e-+"
+		            : "0123456789-:. +") != (size_t)(bar - text))
 			goto bad_cursor;
 		*cur_time = text;
 		*cur_id = bar + 1;
@@ -300,12 +299,20 @@ void
 api_list_query_gated(struct http_req *r, struct db_stmt *st,
     const char *const *lead, size_t nlead, enum api_gate gate, int need)
 {
+	api_list_query_kind(r, st, lead, nlead, gate, need, CURSOR_TIME);
+}
+
+void
+api_list_query_kind(struct http_req *r, struct db_stmt *st,
+    const char *const *lead, size_t nlead, enum api_gate gate, int need,
+    enum api_cursor kind)
+{
 	const char **params =
 	    arena_alloc(r->arena, (nlead + 3) * sizeof(char *));
 	struct api_list_state *ls = arena_zalloc(r->arena, sizeof(*ls));
 
 	if (api_list_params(
-	        r, &ls->limit, &params[nlead], &params[nlead + 1]) != 0)
+	        r, kind, &ls->limit, &params[nlead], &params[nlead + 1]) != 0)
 		return;
 	for (size_t i = 0; i < nlead; i++)
 		params[i] = lead[i];

@@ -5,40 +5,12 @@
 #include "store/store.h"
 
 /* $1 actor, $2 community, $3 email, $4 organisation id, $5 role,
- * $6 token sha256, $7 ip
- * → state, role, staff, outcome, invite json; outcome 'ok', 'owners_only'
- *   (a moderator inviting a moderator), 'member' (the address is a member
- *   already), 'org' (unknown or suspended organisation), NULL when the
- *   gate refuses; 23505 invites_pending_key for a pending invite */
+ * $6 token sha256, $7 ip → state, role, staff, outcome, invite json
+ * (isacd_invite_create) */
 struct db_stmt store_invite_create = {"invite_create",
-    "WITH f AS ("
-    " SELECT state, role, staff FROM isacd_communities_for($1::uuid)"
-    " WHERE community_id = $2::uuid"
-    "), v AS ("
-    " SELECT CASE"
-    "  WHEN f.state <> 'active' OR f.role NOT IN ('owner', 'moderator')"
-    "   THEN NULL"
-    "  WHEN $5 = 'moderator' AND f.role <> 'owner' THEN 'owners_only'"
-    "  WHEN NOT EXISTS (SELECT 1 FROM organisations o WHERE o.id = $4::uuid"
-    "   AND o.status = 'active') THEN 'org'"
-    "  WHEN EXISTS (SELECT 1 FROM memberships m JOIN users u"
-    "   ON u.id = m.user_id WHERE m.community_id = $2::uuid"
-    "   AND lower(u.email) = lower($3)) THEN 'member'"
-    "  ELSE 'ok' END AS outcome FROM f"
-    "), i AS ("
-    " INSERT INTO invites (community_id, email, organisation_id, role,"
-    "  token_hash, expires_at, created_by)"
-    " SELECT $2::uuid, $3, $4::uuid, $5, $6, now() + interval '7 days',"
-    "  $1::uuid FROM v WHERE v.outcome = 'ok'"
-    " RETURNING id, email, role, isacd_invite_json(invites) AS j"
-    "), a AS ("
-    " INSERT INTO audit_log (actor_id, action, community_id, ip, detail)"
-    " SELECT $1::uuid, 'invite.created', $2::uuid, $7::inet,"
-    "  jsonb_build_object('invite_id', i.id, 'email', i.email,"
-    "   'role', i.role, 'organisation_id', $4::uuid) FROM i"
-    ")"
-    " SELECT f.state, f.role, f.staff, v.outcome, (SELECT j::text FROM i)"
-    " FROM f, v",
+    "SELECT state, role, staff, outcome, invite::text FROM"
+    " isacd_invite_create($1::uuid, $2::uuid, $3, $4::uuid, $5, $6,"
+    " $7::inet)",
     7, 0};
 
 /* $1 user id, $2 community id, $3 cursor time, $4 cursor id, $5 limit + 1

@@ -45,10 +45,11 @@ struct db_stmt store_org_get = {"org_get",
 
 /* $1 staff id, $2 organisation, $3 name, $4 sector set, $5 sector,
  * $6 country set, $7 country, $8 status, $9 ip
- * → organisation json, sessions ended, tokens revoked (isacd_org_update);
- *   no row for an unknown organisation */
+ * → organisation json, sessions ended, tokens revoked, own (true: the
+ *   staff member's own organisation, which they may not suspend)
+ *   (isacd_org_update); no row for an unknown organisation */
 struct db_stmt store_org_update = {"org_update",
-    "SELECT organisation::text, sessions_ended, tokens_revoked"
+    "SELECT organisation::text, sessions_ended, tokens_revoked, own"
     " FROM isacd_org_update($1::uuid, $2::uuid, $3, $4::boolean, $5,"
     " $6::boolean, $7, $8, $9::inet)",
     9, 0};
