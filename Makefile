@@ -9,6 +9,9 @@
 #   make docs    the API reference as one HTML page that needs no network:
 #                build/docs/api.html
 #   make lint    clang-format check, cppcheck, redocly lint of the OpenAPI
+#   make stix-validate STIX_SCHEMAS=DIR
+#                the STIX export's bundles against the OASIS STIX 2.1 JSON
+#                schemas in DIR (not kept here: see tools/stix-validate.py)
 #   make format  clang-format in place
 #   make clean
 
@@ -154,6 +157,15 @@ bench: deps build
 
 lint: deps
 	@tools/lint.sh
+
+# stix_test writes its bundles (every TLP, every indicator type, anonymous)
+# when STIX_BUNDLE_DIR is set; the third-party schemas stay outside the tree
+.PHONY: stix-validate
+stix-validate: $(BUILD)/unit/stix_test
+	@test -n "$(STIX_SCHEMAS)" || { echo "set STIX_SCHEMAS to the schemas/ folder of oasis-open/cti-stix2-json-schemas" >&2; exit 1; }
+	@rm -rf $(BUILD)/stix && mkdir -p $(BUILD)/stix
+	$(Q)STIX_BUNDLE_DIR=$(BUILD)/stix $(BUILD)/unit/stix_test >$(BUILD)/stix.log 2>&1 || { cat $(BUILD)/stix.log; exit 1; }
+	$(Q)$(PYTHON) tools/stix-validate.py $(STIX_SCHEMAS) $(BUILD)/stix/*.json
 
 format:
 	clang-format -i $$(find server tests/fuzz -name '*.[ch]')
