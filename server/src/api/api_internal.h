@@ -249,6 +249,7 @@ void api_comments_patch(struct http_req *r);
 void api_comments_delete(struct http_req *r);
 void api_sightings_list(struct http_req *r);
 void api_sightings_create(struct http_req *r);
+void api_posts_stix(struct http_req *r);
 void api_indicators_get(struct http_req *r);
 void api_indicators_lookup(struct http_req *r);
 void api_search(struct http_req *r);

@@ -16,8 +16,10 @@
 #include <strings.h>
 
 #include "core/codec.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "domain/indicator.h"
+#include "domain/stix.h"
 #include "domain/validate.h"
 #include "store/store.h"
 
@@ -45,6 +47,7 @@ static void api_comments_created(struct http_req *r, PGresult *res);
 static void api_comments_changed(struct http_req *r, PGresult *res);
 static void api_sightings_got(struct http_req *r, PGresult *res);
 static void api_sightings_created(struct http_req *r, PGresult *res);
+static void api_posts_stix_got(struct http_req *r, PGresult *res);
 static bool api_post_outcome(
     struct http_req *r, const char *outcome, PGresult *res, int bad_col);
 
@@ -730,4 +733,56 @@ api_sightings_created(struct http_req *r, PGresult *res)
 	if (!api_post_outcome(r, PQgetvalue(res, 0, 0), res, 0))
 		return;
 	api_respond_made(r, res, 1);
+}
+
+/* ---- STIX 2.1 export ------------------------------------------------------
+ */
+
+/*
+ * GET /posts/{id}/stix: the post as a STIX 2.1 bundle (domain/stix.c).  Who
+ * may have it is who may read the post (TLP:RED its author and recipients,
+ * TLP:AMBER and AMBER+STRICT the readers of its channel): the export never
+ * reaches further than the post.
+ */
+void
+api_posts_stix(struct http_req *r)
+{
+	const char *params[2] = {api_principal(r)->user_id, NULL};
+
+	params[1] = api_uuid_param(r, "id");
+	if (params[1] == NULL)
+		return;
+	api_query(r, &store_post_stix, params, api_posts_stix_got);
+}
+
+/* → access, post json, created ms, modified ms, org id, name, created ms */
+static void
+api_posts_stix_got(struct http_req *r, PGresult *res)
+{
+	struct stix_org org;
+	json_t *post;
+	char *bundle = NULL;
+	const char *why;
+	int rc;
+
+	if (!api_post_gate(r, res, 0, CH_READ))
+		return;
+	post = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
+	if (post == NULL)
+		fatal("the database returned invalid JSON");
+	org.id = PQgetvalue(res, 0, 4);
+	org.name = PQgetvalue(res, 0, 5);
+	org.created = PQgetvalue(res, 0, 6);
+	rc = stix_bundle(post, PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
+	    PQgetisnull(res, 0, 4) ? NULL : &org, &bundle, &why);
+	json_decref(post);
+	if (rc != 0) {
+		log_error(
+		    "request %s: STIX export failed: %s", r->request_id, why);
+		http_respond_problem(r, 500, "the export failed");
+		return;
+	}
+	http_respond(r, 200, "application/stix+json;version=2.1", bundle,
+	    strlen(bundle));
+	free(bundle);
 }

@@ -98,6 +98,7 @@ static const struct http_route api_route_table[] = {
     {HTTP_GET, "/api/v1/posts/{id}/sightings", api_sightings_list, 0, AUTH},
     {HTTP_POST, "/api/v1/posts/{id}/sightings", api_sightings_create, OPT,
         WRITE},
+    {HTTP_GET, "/api/v1/posts/{id}/stix", api_posts_stix, 0, AUTH},
     {HTTP_GET, "/api/v1/indicators", api_indicators_get, 0, AUTH},
     {HTTP_POST, "/api/v1/indicators/lookup", api_indicators_lookup, JSON, AUTH},
     {HTTP_GET, "/api/v1/search", api_search, 0, AUTH},

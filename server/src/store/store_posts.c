@@ -237,12 +237,14 @@ struct db_stmt store_search = {"search",
     9, 0};
 
 /* $1 user, $2 post → access, post json, millisecond created and modified,
- * identity organisation id and name (NULL for an anonymous post) */
+ * the author's organisation id, name and creation time (NULL for an
+ * anonymous post: the export never names who wrote it) */
 struct db_stmt store_post_stix = {"post_stix",
     "SELECT pr.access, isacd_post_json(p, $1::uuid, pr.role, pr.access)::text,"
     " isacd_ts_ms(p.created_at), isacd_ts_ms(p.updated_at),"
     " CASE WHEN NOT p.anonymous THEN o.id END,"
-    " CASE WHEN NOT p.anonymous THEN o.name END"
+    " CASE WHEN NOT p.anonymous THEN o.name END,"
+    " CASE WHEN NOT p.anonymous THEN isacd_ts_ms(o.created_at) END"
     " FROM isacd_post_rights($1::uuid) pr JOIN posts p ON p.id = pr.post_id"
     " LEFT JOIN users u ON u.id = p.author_id"
     " LEFT JOIN organisations o ON o.id = u.organisation_id"
