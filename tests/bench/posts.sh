@@ -9,9 +9,14 @@
 #
 # each next to pgbench running the statements isacd runs for it (the
 # session lookup and the statement, from `isacd sql`) at the same
-# concurrency on the same database.  isacd and PostgreSQL on CPU 0, the load
-# on CPU 1 (as ../shared/anchors/run.sh), isacd logging at info.
-# Knobs: DUR=10 CONNS=8 BENCH_PORT=18484 KEEP_DB=dir (reuse a seeded cluster)
+# concurrency on the same database (pgbench substitutes :name even inside
+# string literals, so values with a colon go in as variables).  Then, as a
+# member of 20 of the 50 communities: /search with a common and a rare
+# word, /indicators with a value in one post and one in 5,000, and
+# /indicators/lookup with 1,000 values (half of them hits), p50/p99 with
+# EXPLAIN (ANALYZE, BUFFERS) of each.  isacd and PostgreSQL on CPU 0, the
+# load on CPU 1 (as ../shared/anchors/run.sh), isacd logging at info.
+# Knobs: DUR=10 CONNS=8 BENCH_PORT=18484 SKIP_RW=1 SKIP_SEARCH=1
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ISACD=$(realpath "${1:-build/release/isacd}")
@@ -73,7 +78,7 @@ write_sql() {
 	"$ISACD" sql post_create | sed -e 's/\$10\b/'"'{}'"'/g' -e 's/\$11/'"'{}'"'/g' -e 's/\$12/'"'{}'"'/g' \
 		-e 's/\$13/NULL/g' -e 's/\$14/NULL/g' -e 's/\$1\b/:u/g' -e "s/\\\$2/'$MID'/g" \
 		-e "s/\\\$3/'incident'/g" -e "s/\\\$4/'Bench write'/g" -e "s/\\\$5/'$(printf 'x%.0s' $(seq 500))'/g" \
-		-e "s/\\\$6/'TLP:GREEN'/g" -e 's/\$7/NULL/g' -e "s/\\\$8/'{bench}'/g" -e 's/\$9/false/g' -e 's/$/;/'
+		-e "s/\\\$6/:tlp/g" -e 's/\$7/NULL/g' -e "s/\\\$8/'{bench}'/g" -e 's/\$9/false/g' -e 's/$/;/'
 }
 wrk_get() { # channel -> "rps p50 p99"
 	local f=$BENCH_TMP/wrk_get_$1.txt
@@ -85,7 +90,7 @@ wrk_get() { # channel -> "rps p50 p99"
 pgb() { # script -> "tps p99"
 	local f=$BENCH_TMP/pgb_$(basename "$1").txt
 	taskset -c 1 pgbench -h "$PG_SOCK" -p "$PG_PORT" -U postgres -n -M prepared -c "$CONNS" -j 1 \
-		-T "$DUR" -D h="$HASH" -D u="$USER_ID" -f "$1" -l --log-prefix="$BENCH_TMP/pgl" isacd > "$f" 2>&1 ||
+		-T "$DUR" -D h="$HASH" -D u="$USER_ID" -D tlp=TLP:GREEN -f "$1" -l --log-prefix="$BENCH_TMP/pgl" isacd > "$f" 2>&1 ||
 		{ cat "$f" >&2; exit 1; }
 	echo "$(awk '/^tps = / {print $3}' "$f") $(cat "$BENCH_TMP"/pgl* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int(NR*0.99)]/1000}')"
 	rm -f "$BENCH_TMP"/pgl*
@@ -99,6 +104,7 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"kind":"incident","title":"Bench write","body":"$(printf 'x%.0s' $(seq 500))","tlp":"TLP:GREEN","tags":["bench"]}'
 LUA
 
+if [ "${SKIP_RW:-0}" != 1 ]; then
 log "warm-up"
 taskset -c 1 wrk -t1 -c"$CONNS" -d3s -H "Authorization: Bearer $TOKEN" \
 	"http://127.0.0.1:$PORT/api/v1/channels/$MID/posts?limit=50" >/dev/null
@@ -132,3 +138,67 @@ echo
 echo "EXPLAIN (ANALYZE, BUFFERS) of the page of the biggest channel:"
 psql_ -c "PREPARE q(uuid, uuid, text, text, text, timestamptz, uuid, int) AS $("$ISACD" sql post_list)" \
 	-c "EXPLAIN (ANALYZE, BUFFERS) EXECUTE q('$USER_ID', '$BIG', NULL, NULL, NULL, NULL, NULL, 51)" | sed 's/^/    /'
+fi
+
+if [ "${SKIP_SEARCH:-0}" != 1 ]; then
+	log "search, correlation and lookup: wrk -t1 -c4 -d${DUR}s each"
+	ep() { # name url [lua] -> table row
+		local f=$BENCH_TMP/wrk_$1.txt
+		taskset -c 1 wrk -t1 -c4 -d"${DUR}s" --latency -H "Authorization: Bearer $TOKEN" \
+			${3:+-s "$3"} "$2" > "$f"
+		grep -E 'Non-2xx|Socket errors' "$f" >&2 && log "WARNING: errors in $f"
+		echo "| $1 | $(awk '/^Requests\/sec:/ {print $2}' "$f") | $(to_ms "$(awk '$1 == "50%" {print $2}' "$f")") | $(to_ms "$(awk '$1 == "99%" {print $2}' "$f")") |"
+	}
+	A="http://127.0.0.1:$PORT/api/v1"
+	# 500 values that are there and 500 that are not
+	psql_ -At -c "SELECT value FROM post_indicators WHERE type = 'ipv4' AND value LIKE '10.%' GROUP BY value ORDER BY value LIMIT 500" > "$BENCH_TMP/hits.txt"
+	/usr/bin/python3 - "$BENCH_TMP" <<'PY'
+import json, sys
+d = sys.argv[1]
+hits = [l.strip() for l in open(d + "/hits.txt") if l.strip()]
+vals = [{"type": "ipv4", "value": v} for v in hits]
+vals += [{"type": "ipv4", "value": "192.0.2.%d" % (i % 250)} if i < 250 else
+         {"type": "domain", "value": "nothing%d.example.org" % i} for i in range(1000 - len(vals))]
+body = json.dumps({"indicators": vals})
+open(d + "/lookup.json", "w").write(body)
+open(d + "/lookup.lua", "w").write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                                   'wrk.body = [==[' + body + ']==]\n')
+PY
+	n=$(curl -sf -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+		--data-binary @"$BENCH_TMP/lookup.json" "$A/indicators/lookup" |
+		/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(1 for r in d["results"] if r["total"]), len(d["results"]), len(d["errors"]))')
+	log "lookup of 1,000: values with hits, values answered, errors: $n"
+	echo
+	echo "| as a member of 20 communities, c4, ${DUR}s | req/s | p50 ms | p99 ms |"
+	echo "|---|---|---|---|"
+	ep "GET /search?q=phishing (every title)" "$A/search?q=phishing"
+	ep "GET /search?q=zeppelin (ten posts)" "$A/search?q=zeppelin"
+	ep "GET /indicators, a value in 1 post" "$A/indicators?type=ipv4&value=203.0.113.201"
+	ep "GET /indicators, a value in 5,000 posts" "$A/indicators?type=ipv4&value=198.51.100.77"
+	ep "POST /indicators/lookup, 1,000 values (half hits)" "$A/indicators/lookup" "$BENCH_TMP/lookup.lua"
+	echo
+	explain() { # statement types args
+		echo "EXPLAIN (ANALYZE, BUFFERS) of $1:"
+		psql_ -c "PREPARE q($2) AS $("$ISACD" sql "$1")" -c "EXPLAIN (ANALYZE, BUFFERS) EXECUTE q($3)" | sed 's/^/    /'
+	}
+	explain search "uuid, text, uuid, text, text, timestamptz, float4, uuid, int" \
+		"'$USER_ID', 'phishing', NULL, NULL, NULL, NULL, NULL, NULL, 51"
+	explain search "uuid, text, uuid, text, text, timestamptz, float4, uuid, int" \
+		"'$USER_ID', 'zeppelin', NULL, NULL, NULL, NULL, NULL, NULL, 51"
+	explain indicator_posts "uuid, text, text, text, text, inet, timestamptz, uuid, int" \
+		"'$USER_ID', 'ipv4', '198.51.100.77', 'ipv6', '::ffff:198.51.100.77', '198.51.100.77', NULL, NULL, 51"
+	LOOKUP_ARGS=$(/usr/bin/python3 - "$BENCH_TMP" <<'PY'
+import json, sys
+vals = json.load(open(sys.argv[1] + "/lookup.json"))["indicators"]
+def arr(xs): return "'{" + ",".join('"%s"' % x for x in xs) + "}'"
+n = [str(i) for i in range(len(vals))]
+t = [v["type"] for v in vals]
+val = [v["value"] for v in vals]
+alt_t = ["ipv6" if x == "ipv4" else "" for x in t]
+alt_v = ["::ffff:" + v if x == "ipv4" else "" for x, v in zip(t, val)]
+ip = "'{" + ",".join(('"%s"' % v) if x == "ipv4" else "NULL" for x, v in zip(t, val)) + "}'"
+print(", ".join([arr(n), arr(t), arr(val), arr(alt_t), arr(alt_v), ip]))
+PY
+)
+	explain indicator_lookup "uuid, int[], text[], text[], text[], text[], text[]" "'$USER_ID', $LOOKUP_ARGS"
+fi

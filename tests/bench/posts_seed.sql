@@ -2,15 +2,17 @@
 --
 -- 50 communities with 20 channels each (1,000 channels: 18 community-wide,
 -- 2 restricted, in each), 20 organisations, 400 authors, and one bench
--- member in every community who reads one restricted channel of each.
+-- member in 20 of the communities who reads one restricted channel of each.
 -- 1,000,000 posts: channel 1 holds exactly one, channel 2 is the biggest
 -- (50,000), the rest are spread evenly; TLPs mixed (5 % TLP:RED with two
 -- recipients, of whom the bench member is one in half of them); bodies of
--- 500 bytes; 3 indicators per post from a pool in which values repeat
+-- 500 bytes; every title says "phishing" (a common word), ten say
+-- "zeppelin" (a rare one); 3 indicators per post from a pool in which values repeat
 -- across communities, plus one value in exactly 5,000 posts and one in
 -- exactly one.  Loaded with plain SQL, then ANALYZE.
 \set ON_ERROR_STOP 1
 SET synchronous_commit = off;
+SET maintenance_work_mem = '256MB';
 
 INSERT INTO organisations (name, sector, country)
 SELECT 'Bench Org ' || g, 'sector ' || (g % 5), 'NL' FROM generate_series(1, 20) g;
@@ -41,7 +43,7 @@ SELECT bc.id, u.id, CASE WHEN u.email = 'member@bench.example' THEN 'member'
 	WHEN (substring(u.email from '[0-9]+')::int % 10) = 0 THEN 'moderator'
 	ELSE 'member' END
 FROM bc JOIN users u ON u.email LIKE '%@bench.example'
-	AND (u.email = 'member@bench.example'
+	AND ((u.email = 'member@bench.example' AND bc.n <= 20)
 		OR (substring(u.email from '[0-9]+')::int % 50) = bc.n % 50);
 INSERT INTO channel_readers (channel_id, user_id)
 SELECT bch.id, u.id FROM bch, users u
@@ -52,13 +54,24 @@ CREATE TEMP TABLE authors AS
 SELECT row_number() OVER (ORDER BY id) AS n, id FROM users
 WHERE email LIKE 'author%@bench.example';
 
+-- the indicator values of post g (an IPv4 from a pool of 200,000, a
+-- domain from 100,000, a sha256 from 500,000), computed once, so that the
+-- search vector can hold them from the start
+CREATE TEMP TABLE iv AS
+SELECT g, md5('bench post ' || g)::uuid AS id,
+	ARRAY['10.' || (h % 200000 / 65536) || '.' || (h % 65536 / 256) || '.' || (h % 256),
+		'host' || (h % 100000) || '.example.net',
+		encode(sha256(convert_to('v' || (h % 500000), 'UTF8')), 'hex')] AS v
+FROM (SELECT g, abs(hashtext('bench post ' || g)) AS h
+	FROM generate_series(1, 1000000) g) x;
+
 -- channel numbers: post 1 goes to channel 1 alone; posts 2..50001 to
 -- channel 2; the rest round-robin over channels 3..1000
-INSERT INTO posts (community_id, channel_id, author_id, kind, title, body, tlp,
-	tags, recipients, anonymous, created_at, updated_at)
-SELECT ch.community_id, ch.id, a.id,
+INSERT INTO posts (id, community_id, channel_id, author_id, kind, title, body,
+	tlp, tags, recipients, anonymous, created_at, updated_at, search)
+SELECT iv.id, ch.community_id, ch.id, a.id,
 	(ARRAY['incident','vulnerability','advisory','indicators','question','discussion'])[1 + g % 6],
-	'Bench post ' || g || ' about phishing and ransomware',
+	t.title,
 	repeat('Lorem ipsum dolor sit amet, attackers used phishing mails. ', 8),
 	t.tlp,
 	ARRAY['bench', 'tag' || (g % 50)],
@@ -67,31 +80,30 @@ SELECT ch.community_id, ch.id, a.id,
 		a.id] ELSE '{}' END,
 	g % 17 = 0,
 	now() - make_interval(secs => 1000000 - g),
-	now() - make_interval(secs => 1000000 - g)
-FROM generate_series(1, 1000000) g
+	now() - make_interval(secs => 1000000 - g),
+	isacd_search_vector(t.title,
+		repeat('Lorem ipsum dolor sit amet, attackers used phishing mails. ', 8),
+		ARRAY['bench', 'tag' || (g % 50)], iv.v)
+FROM iv
 CROSS JOIN LATERAL (SELECT CASE WHEN g = 1 THEN 1 WHEN g <= 50001 THEN 2
 	ELSE 3 + (g % 998) END AS cn) x
 JOIN bch ch ON ch.n = x.cn
 JOIN authors a ON a.n = 1 + g % 400
 CROSS JOIN LATERAL (SELECT CASE WHEN g % 20 = 0 THEN 'TLP:RED'
 	WHEN g % 5 = 0 THEN 'TLP:AMBER' WHEN g % 7 = 0 THEN 'TLP:AMBER+STRICT'
-	WHEN g % 3 = 0 THEN 'TLP:CLEAR' ELSE 'TLP:GREEN' END AS tlp) t;
+	WHEN g % 3 = 0 THEN 'TLP:CLEAR' ELSE 'TLP:GREEN' END AS tlp,
+	'Bench post ' || g || ' about phishing and ransomware'
+		|| CASE WHEN g % 100000 = 7 THEN ' seen near a zeppelin' ELSE '' END
+		AS title) t;
 
--- 3 indicators per post: an IPv4 from a pool of 200,000, a domain from
--- 100,000, a sha256 from 500,000; plus the rare and the frequent value
 INSERT INTO post_indicators (post_id, ord, type, value, community_id, channel_id)
-SELECT p.id, k,
-	(ARRAY['ipv4', 'domain', 'sha256'])[k],
-	CASE k
-	WHEN 1 THEN '10.' || (h % 200000 / 65536) || '.' || (h % 65536 / 256) || '.' || (h % 256)
-	WHEN 2 THEN 'host' || (h % 100000) || '.example.net'
-	ELSE encode(sha256(convert_to('v' || (h % 500000), 'UTF8')), 'hex') END,
+SELECT p.id, k, (ARRAY['ipv4', 'domain', 'sha256'])[k], iv.v[k],
 	p.community_id, p.channel_id
-FROM (SELECT id, community_id, channel_id,
-	abs(hashtext(id::text)) AS h FROM posts) p, generate_series(1, 3) k;
+FROM iv JOIN posts p ON p.id = iv.id, generate_series(1, 3) k;
+-- a value in exactly 5,000 posts (across communities) and one in one post
 UPDATE post_indicators SET value = '198.51.100.77'
-WHERE type = 'ipv4' AND post_id IN (SELECT id FROM posts ORDER BY id LIMIT 5000);
+WHERE ord = 1 AND post_id IN (SELECT id FROM posts ORDER BY id LIMIT 5000);
 UPDATE post_indicators SET value = '203.0.113.201'
-WHERE type = 'ipv4' AND post_id = (SELECT id FROM posts ORDER BY id DESC LIMIT 1);
+WHERE ord = 1 AND post_id = (SELECT id FROM posts ORDER BY id DESC LIMIT 1);
 
-ANALYZE;
+VACUUM ANALYZE;
