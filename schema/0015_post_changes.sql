@@ -6,7 +6,8 @@
 -- Outcomes are words the API maps to statuses: 'busy' (409: the first
 -- request with this Idempotency-Key is still in flight), 'mismatch' (422:
 -- the key was used with another body), 'replay' (the first answer again),
--- 'hidden' (404), 'suspended' / 'totp_required' (403), 'cannot_post' (403:
+-- 'hidden' (404: no such post), 'target_hidden' (404: no such channel),
+-- 'suspended' / 'totp_required' (403), 'cannot_post' (403:
 -- a moderators-only channel), 'not_author' (403), 'no_recipients',
 -- 'recipients_not_red', 'bad_recipients' (422, with the ids), 'tlp'
 -- (422: only TLP:CLEAR and TLP:GREEN may leave their channel),
@@ -77,7 +78,7 @@ BEGIN
 	SELECT * INTO r FROM isacd_channel_rights(p_user) x
 	WHERE x.channel_id = p_channel;
 	IF NOT FOUND THEN
-		outcome := 'hidden'; RETURN NEXT; RETURN;
+		outcome := 'target_hidden'; RETURN NEXT; RETURN;
 	END IF;
 	IF r.access IN ('suspended', 'totp_required') THEN
 		outcome := r.access; RETURN NEXT; RETURN;
@@ -212,7 +213,8 @@ $$;
 
 -- POST /posts/{p}/share: a copy of a TLP:CLEAR or TLP:GREEN post in
 -- another channel the user may post in, linked to the original, audited in
--- both communities.
+-- both communities.  The author sharing their own anonymous post shares it
+-- anonymously: the copy must not name them where the original does not.
 CREATE FUNCTION isacd_post_share(p_user uuid, p_post uuid, p_target uuid,
 	p_key text, p_hash text, p_ip inet)
 RETURNS TABLE (outcome text, http_status integer, loc text,
@@ -262,7 +264,8 @@ BEGIN
 		body, tlp, severity, tags, anonymous, recipients, shared_from,
 		search)
 	VALUES (tr.community_id, p_target, p_user, o.kind, o.title, o.body,
-		o.tlp, o.severity, o.tags, false, '{}', o.id, o.search)
+		o.tlp, o.severity, o.tags, o.anonymous AND o.author_id = p_user, '{}',
+		o.id, o.search)
 	RETURNING * INTO n;
 	INSERT INTO post_indicators (post_id, ord, type, value, community_id,
 		channel_id)

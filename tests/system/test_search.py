@@ -1,0 +1,226 @@
+"""Full-text search: GET /search.
+
+What users rely on: search understands Dutch and English inflection
+("phishingmail" finds "phishingmails", "aanvallen" finds "aanval",
+"attacked" finds "attacks"), "phrases" and -exclusion; it filters by
+community, kind, TLP and time; a title match ranks above a body match; results
+page by cursor without repeats; a snippet quotes the post it belongs to, its
+matches in **bold**; and search never returns, counts or quotes a post the
+caller may not read (TLP:RED without being a recipient, a restricted channel,
+another community).  q is 1 to 500 characters.
+"""
+
+import time
+
+import pytest
+
+from community_helpers import assert_no_server_errors, expect, walk
+from post_helpers import build_post_world, create_post, get_post, is_problem, search_ids, tag
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_server_errors(server):
+    yield
+    assert_no_server_errors(server)
+
+
+@pytest.fixture(scope="module")
+def w(server):
+    return build_post_world(server)
+
+
+def marker():
+    # a word no stemmer changes and no other test uses
+    return "qz" + tag().translate(str.maketrans("0123456789", "ghijklmnop"))
+
+
+def post(server, w, title, body, channel="general", role="author", **kw):
+    return create_post(server, w.tok(role), w.ch(channel), title, body=body, **kw)
+
+
+@pytest.mark.parametrize("query,title,body", [
+    ("phishingmail", "Phishingmails naar klanten", "Veel meldingen vandaag"),
+    ("aanvallen", "Nieuwe aanval op netbeheerder", "Details volgen"),
+    ("aanval", "Grote aanvallen gemeld", "Details volgen"),
+    ("attacked", "Status update", "The attackers attacks were seen twice"),
+    ("attacks", "Server attacked overnight", "No further details"),
+    ("phishing", "Phishing campaign", "Mails with invoices"),
+])
+def test_dutch_and_english_inflections_are_found(server, w, query, title, body):
+    m = marker()
+    p = post(server, w, "%s %s" % (title, m), body)
+    assert p["id"] in search_ids(server, w.tok("member"), query)
+    assert search_ids(server, w.tok("member"), "%s %s" % (query, m)) == [p["id"]]
+
+
+def test_a_phrase_matches_the_words_in_order_only(server, w):
+    m = marker()
+    inorder = post(server, w, "Report " + m, "Grote aanvallen op energiebedrijven")
+    reversed_ = post(server, w, "Report " + m, "Aanvallen waren niet grote zorgen")
+    found = search_ids(server, w.tok("member"), '"grote aanvallen" %s' % m)
+    assert found == [inorder["id"]]
+    both = search_ids(server, w.tok("member"), "grote aanvallen %s" % m)
+    assert set(both) == {inorder["id"], reversed_["id"]}
+
+
+def test_an_excluded_word_removes_its_posts(server, w):
+    m = marker()
+    keep = post(server, w, "Ransomware " + m, "Seen at a hospital")
+    drop = post(server, w, "Ransomware " + m, "Seen at a water utility")
+    assert set(search_ids(server, w.tok("member"), "ransomware " + m)) == {keep["id"], drop["id"]}
+    assert search_ids(server, w.tok("member"), "ransomware %s -water" % m) == [keep["id"]]
+
+
+def test_filters_community_kind_tlp_and_since(server, w):
+    m = marker()
+    a = w.tok("author")
+    one = create_post(server, a, w.ch("general"), "Filter " + m, kind="advisory",
+                      tlp="TLP:AMBER")["id"]
+    two = create_post(server, a, w.ch("two"), "Filter " + m, kind="incident",
+                      tlp="TLP:GREEN")["id"]
+    assert set(search_ids(server, a, m)) == {one, two}
+    assert search_ids(server, a, m, community_id=w.c1) == [one]
+    assert search_ids(server, a, m, community_id=w.c2.upper()) == [two]
+    assert search_ids(server, a, m, kind="advisory") == [one]
+    assert search_ids(server, a, m, tlp="TLP:GREEN") == [two]
+    assert search_ids(server, a, m, tlp="TLP:RED") == []
+    assert search_ids(server, a, m, kind="incident", community_id=w.c1) == []
+    time.sleep(1.1)
+    three = create_post(server, a, w.ch("general"), "Filter " + m)
+    since = three["created_at"]   # whole seconds: three is at or after it
+    assert search_ids(server, a, m, since=since) == [three["id"]]
+    assert search_ids(server, a, m, since=since.replace("Z", "+00:00")) == [three["id"]]
+    assert set(search_ids(server, a, m, since="2000-01-01T00:00:00Z")) == \
+        {one, two, three["id"]}
+    assert search_ids(server, a, m, since="2999-01-01T00:00:00.5Z") == []
+
+
+def test_a_title_match_ranks_above_a_body_match(server, w):
+    m = marker()
+    body_hit = post(server, w, "Weekly overview " + m, "We saw a credential stuffing wave")
+    title_hit = post(server, w, "Credential stuffing " + m, "Weekly overview of what we saw")
+    body = expect(server.get("search", token=w.tok("member"),
+                             params={"q": "credential stuffing " + m}), 200)
+    assert [i["post"]["id"] for i in body["items"]] == [title_hit["id"], body_hit["id"]]
+    assert body["items"][0]["rank"] > body["items"][1]["rank"]
+
+
+def test_results_page_by_cursor_without_repeats(server, w):
+    m = marker()
+    made = {post(server, w, "Paged %s %d" % (m, i), "paged " * (i + 1))["id"]
+            for i in range(5)}
+    items, pages = walk(server, "search?q=" + m, w.tok("member"), limit=2)
+    ids = [i["post"]["id"] for i in items]
+    assert len(ids) == 5 and set(ids) == made and pages == 3
+    ranks = [i["rank"] for i in items]
+    assert ranks == sorted(ranks, reverse=True)
+    for i in items:
+        assert set(i) == {"post", "rank", "snippet"}
+        assert set(i["post"]) == {"id", "title", "kind", "tlp", "severity", "community",
+                                  "channel", "created_at"}
+        assert i["post"]["community"] == {"id": w.c1, "name": w.c1_name}
+        assert i["post"]["channel"] == {"id": w.ch("general"),
+                                        "name": w.channels["general"]["name"]}
+
+
+def test_a_snippet_quotes_its_own_post_with_matches_in_bold(server, w):
+    m = marker()
+    p = post(server, w, "Snippet " + m,
+             "First line about nothing. Then the %s word appears in the middle of a long "
+             "sentence about a botnet that keeps coming back every night." % m)
+    body = expect(server.get("search", token=w.tok("member"), params={"q": m}), 200)
+    (item,) = body["items"]
+    assert "**%s**" % m in item["snippet"]
+    full = get_post(server, w.tok("member"), p["id"])["body"]
+    for fragment in item["snippet"].split(" ... "):
+        assert fragment.replace("**", "") in full, (fragment, full)
+
+
+@pytest.fixture(scope="module")
+def hidden(server, w):
+    """Posts with one word that a plain member may not read: TLP:RED for
+    someone else, in the restricted channel, in community two; and one the
+    member may read."""
+    m = marker()
+    a = w.tok("author")
+    made = {
+        "red": create_post(server, a, w.ch("general"), "Red title %s" % m,
+                           body="red body %s secret" % m, tlp="TLP:RED",
+                           recipients=[w.reader["id"]]),
+        "restricted": create_post(server, a, w.ch("restricted"), "Restricted title %s" % m,
+                                  body="restricted body %s secret" % m),
+        "other": create_post(server, a, w.ch("two"), "Other community title %s" % m,
+                             body="other community body %s secret" % m),
+        "visible": create_post(server, a, w.ch("general"), "Visible title %s" % m,
+                               body="visible body %s" % m),
+    }
+    return m, made
+
+
+@pytest.mark.parametrize("role,may_see", [
+    ("member", {"visible"}),
+    ("moderator", {"visible", "restricted"}),
+    ("owner", {"visible", "restricted"}),
+    ("reader", {"visible", "restricted", "red"}),
+    ("other", {"other"}),
+    ("owner2", {"other"}),
+    ("author", {"visible", "restricted", "red", "other"}),
+    ("staff", set()),
+    ("outsider", set()),
+])
+def test_search_never_returns_or_quotes_a_post_the_caller_cannot_read(server, w, hidden, role,
+                                                                      may_see):
+    m, made = hidden
+    for q in (m, "secret " + m, '"%s secret"' % m, "title", "body " + m):
+        r = server.get("search", token=w.tok(role), params={"q": q, "limit": 200})
+        found = {i["post"]["id"] for i in expect(r, 200)["items"]}
+        for key, p in made.items():
+            if key in may_see:
+                continue
+            assert p["id"] not in found, (role, q, key)
+            for text in (p["id"], p["title"], p["body"]):
+                assert text not in r.text, (role, q, key, text)
+    got = {i["post"]["id"] for i in expect(server.get("search", token=w.tok(role),
+                                                      params={"q": m}), 200)["items"]}
+    assert got == {made[k]["id"] for k in may_see}, role
+
+
+def test_a_post_raised_to_red_leaves_search_at_once(server, w):
+    m = marker()
+    p = post(server, w, "Raised " + m, "raised body")
+    assert search_ids(server, w.tok("moderator"), m) == [p["id"]]
+    expect(server.patch("posts/%s" % p["id"], token=w.tok("author"),
+                        json={"tlp": "TLP:RED", "recipients": [w.member["id"]]}), 200)
+    r = server.get("search", token=w.tok("moderator"), params={"q": m})
+    assert expect(r, 200)["items"] == [] and "Raised" not in r.text
+    assert search_ids(server, w.tok("member"), m) == [p["id"]]
+
+
+def test_a_deleted_post_is_not_found(server, w):
+    m = marker()
+    p = post(server, w, "Deleted " + m, "gone")
+    assert search_ids(server, w.tok("member"), m) == [p["id"]]
+    assert server.delete("posts/%s" % p["id"], token=w.tok("author")).status_code == 204
+    assert search_ids(server, w.tok("member"), m) == []
+
+
+def test_q_of_500_characters_is_accepted(server, w):
+    expect(server.get("search", token=w.tok("member"), params={"q": "a" * 500}), 200)
+    expect(server.get("search", token=w.tok("member"), params={"q": "é" * 500}), 200)
+
+
+@pytest.mark.parametrize("params", [
+    {}, {"q": ""}, {"q": "x" * 501}, {"q": "x" * 1000}, {"q": "é" * 501},
+    {"q": "tab\there"}, {"q": "a", "community_id": "nope"},
+    {"q": "a", "community_id": ""}, {"q": "a", "kind": "rumour"}, {"q": "a", "kind": ""},
+    {"q": "a", "tlp": "TLP:WHITE"}, {"q": "a", "tlp": "green"},
+    {"q": "a", "since": "yesterday"}, {"q": "a", "since": "2026-01-01"},
+    {"q": "a", "since": "2026-01-01T00:00:00"}, {"q": "a", "since": "2026-01-01 00:00:00Z"},
+    {"q": "a", "limit": "0"}, {"q": "a", "limit": "201"}, {"q": "a", "cursor": "bad!"},
+], ids=lambda p: repr(p)[:60])
+def test_bad_search_parameters_are_400(server, w, params):
+    is_problem(server.get("search", token=w.tok("member"), params=params), 400)
+
+
+def test_search_needs_a_token(server, w):
+    is_problem(server.get("search", params={"q": "a"}), 401)
