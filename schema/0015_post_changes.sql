@@ -8,7 +8,8 @@
 -- the key was used with another body), 'replay' (the first answer again),
 -- 'hidden' (404: no such post), 'target_hidden' (404: no such channel),
 -- 'suspended' / 'totp_required' (403), 'cannot_post' (403:
--- a moderators-only channel), 'not_author' (403), 'no_recipients',
+-- a moderators-only channel), 'not_author' (403: editing is the author's),
+-- 'not_author_or_moderator' (403: deleting), 'no_recipients',
 -- 'recipients_not_red', 'bad_recipients' (422, with the ids), 'tlp'
 -- (422: only TLP:CLEAR and TLP:GREEN may leave their channel),
 -- 'same_channel' (422), 'exists' (409), 'unchanged', 'ok'.
@@ -69,11 +70,12 @@ DECLARE
 BEGIN
 	IF p_key IS NOT NULL THEN
 		SELECT * INTO i FROM isacd_idem_begin(p_user, p_key, p_hash);
-		IF i.outcome <> 'new' THEN
-			outcome := i.outcome; http_status := i.status;
-			loc := i.location; response := i.response;
-			RETURN NEXT; RETURN;
+		IF i.outcome IN ('busy', 'mismatch') THEN
+			outcome := i.outcome; RETURN NEXT; RETURN;
 		END IF;
+	ELSE
+		SELECT 'new' AS outcome, NULL::integer AS status,
+			NULL::text AS location, NULL::text AS response INTO i;
 	END IF;
 	SELECT * INTO r FROM isacd_channel_rights(p_user) x
 	WHERE x.channel_id = p_channel;
@@ -85,6 +87,12 @@ BEGIN
 	END IF;
 	IF r.access NOT IN ('post', 'moderate') THEN
 		outcome := 'cannot_post'; RETURN NEXT; RETURN;
+	END IF;
+	-- a retry gets the first answer, if the caller may still see it
+	IF i.outcome = 'replay' THEN
+		outcome := 'replay'; http_status := i.status;
+		loc := i.location; response := i.response;
+		RETURN NEXT; RETURN;
 	END IF;
 	SELECT * INTO t FROM isacd_tlp_check(p_channel, p_tlp, p_recipients);
 	IF t.outcome IS NOT NULL THEN
@@ -198,7 +206,7 @@ BEGIN
 	END IF;
 	SELECT * INTO o FROM posts WHERE id = p_post FOR UPDATE;
 	IF o.author_id IS DISTINCT FROM p_user AND r.access <> 'moderate' THEN
-		outcome := 'not_author'; RETURN NEXT; RETURN;
+		outcome := 'not_author_or_moderator'; RETURN NEXT; RETURN;
 	END IF;
 	DELETE FROM posts WHERE id = p_post;
 	PERFORM isacd_event(o.channel_id, 'post.deleted', o.id, NULL, NULL);
@@ -229,11 +237,12 @@ DECLARE
 BEGIN
 	IF p_key IS NOT NULL THEN
 		SELECT * INTO i FROM isacd_idem_begin(p_user, p_key, p_hash);
-		IF i.outcome <> 'new' THEN
-			outcome := i.outcome; http_status := i.status;
-			loc := i.location; response := i.response;
-			RETURN NEXT; RETURN;
+		IF i.outcome IN ('busy', 'mismatch') THEN
+			outcome := i.outcome; RETURN NEXT; RETURN;
 		END IF;
+	ELSE
+		SELECT 'new' AS outcome, NULL::integer AS status,
+			NULL::text AS location, NULL::text AS response INTO i;
 	END IF;
 	SELECT * INTO r FROM isacd_post_rights(p_user) x WHERE x.post_id = p_post;
 	IF NOT FOUND THEN
@@ -256,6 +265,12 @@ BEGIN
 	END IF;
 	IF tr.access NOT IN ('post', 'moderate') THEN
 		outcome := 'cannot_post'; RETURN NEXT; RETURN;
+	END IF;
+	-- a retry gets the first answer, if the caller may still see it
+	IF i.outcome = 'replay' THEN
+		outcome := 'replay'; http_status := i.status;
+		loc := i.location; response := i.response;
+		RETURN NEXT; RETURN;
 	END IF;
 	IF p_target = o.channel_id THEN
 		outcome := 'same_channel'; RETURN NEXT; RETURN;
@@ -302,11 +317,12 @@ DECLARE
 BEGIN
 	IF p_key IS NOT NULL THEN
 		SELECT * INTO i FROM isacd_idem_begin(p_user, p_key, p_hash);
-		IF i.outcome <> 'new' THEN
-			outcome := i.outcome; http_status := i.status;
-			loc := i.location; response := i.response;
-			RETURN NEXT; RETURN;
+		IF i.outcome IN ('busy', 'mismatch') THEN
+			outcome := i.outcome; RETURN NEXT; RETURN;
 		END IF;
+	ELSE
+		SELECT 'new' AS outcome, NULL::integer AS status,
+			NULL::text AS location, NULL::text AS response INTO i;
 	END IF;
 	SELECT * INTO r FROM isacd_post_rights(p_user) x WHERE x.post_id = p_post;
 	IF NOT FOUND THEN
@@ -314,6 +330,12 @@ BEGIN
 	END IF;
 	IF r.access IN ('suspended', 'totp_required') THEN
 		outcome := r.access; RETURN NEXT; RETURN;
+	END IF;
+	-- a retry gets the first answer, if the caller may still see it
+	IF i.outcome = 'replay' THEN
+		outcome := 'replay'; http_status := i.status;
+		loc := i.location; response := i.response;
+		RETURN NEXT; RETURN;
 	END IF;
 	SELECT * INTO o FROM posts WHERE id = p_post;
 	INSERT INTO comments (post_id, author_id, body)
@@ -364,7 +386,7 @@ BEGIN
 		RETURN NEXT; RETURN;
 	END IF;
 	IF c.author_id IS DISTINCT FROM p_user AND r.access <> 'moderate' THEN
-		outcome := 'not_author'; RETURN NEXT; RETURN;
+		outcome := 'not_author_or_moderator'; RETURN NEXT; RETURN;
 	END IF;
 	DELETE FROM comments x WHERE x.id = p_comment;
 	PERFORM isacd_event(o.channel_id, 'comment.deleted', o.id, c.id, NULL);
@@ -391,11 +413,12 @@ DECLARE
 BEGIN
 	IF p_key IS NOT NULL THEN
 		SELECT * INTO i FROM isacd_idem_begin(p_user, p_key, p_hash);
-		IF i.outcome <> 'new' THEN
-			outcome := i.outcome; http_status := i.status;
-			loc := i.location; response := i.response;
-			RETURN NEXT; RETURN;
+		IF i.outcome IN ('busy', 'mismatch') THEN
+			outcome := i.outcome; RETURN NEXT; RETURN;
 		END IF;
+	ELSE
+		SELECT 'new' AS outcome, NULL::integer AS status,
+			NULL::text AS location, NULL::text AS response INTO i;
 	END IF;
 	SELECT * INTO r FROM isacd_post_rights(p_user) x WHERE x.post_id = p_post;
 	IF NOT FOUND THEN
@@ -403,6 +426,12 @@ BEGIN
 	END IF;
 	IF r.access IN ('suspended', 'totp_required') THEN
 		outcome := r.access; RETURN NEXT; RETURN;
+	END IF;
+	-- a retry gets the first answer, if the caller may still see it
+	IF i.outcome = 'replay' THEN
+		outcome := 'replay'; http_status := i.status;
+		loc := i.location; response := i.response;
+		RETURN NEXT; RETURN;
 	END IF;
 	SELECT * INTO o FROM posts WHERE id = p_post;
 	SELECT organisation_id INTO org FROM users WHERE id = p_user;

@@ -138,3 +138,27 @@ def test_a_malformed_key_is_400(server, writer, key):
                     headers={"Idempotency-Key": key.encode("utf-8")},
                     json=post_body("bad key " + uuid.uuid4().hex))
     assert "Idempotency-Key" in assert_problem(r, 400)["detail"]
+
+
+def test_a_retry_after_losing_access_gets_nothing_back(server):
+    """The first answer is given back only to a caller who may still see
+    what it created: a member removed since gets 404, like anyone else."""
+    owner, channel = community_with_writer(server)
+    community = server.get("channels/" + channel, token=owner).json()["community_id"]
+    org = server.get("me", token=owner).json()["organisation"]["id"]
+    inv = server.post("communities/%s/invites" % community, token=owner,
+                      json={"email": "leaver-%s@example.org" % uuid.uuid4().hex[:8],
+                            "organisation_id": org}).json()
+    made = server.post("invites/accept", json={"token": inv["token"], "display_name": "Lee Ver",
+                                               "password": "Grey-Heron-Lantern-417"}).json()
+    member, member_id = made["token"], made["user"]["id"]
+    key = "leaver-" + uuid.uuid4().hex
+    first = server.post("channels/%s/posts" % channel, token=member,
+                        headers={"Idempotency-Key": key}, json=post_body("before leaving"))
+    assert first.status_code == 201, first.text
+    assert server.delete("communities/%s/members/%s" % (community, member_id),
+                         token=owner).status_code == 204
+    again = server.post("channels/%s/posts" % channel, token=member,
+                        headers={"Idempotency-Key": key}, json=post_body("before leaving"))
+    assert_problem(again, 404)
+    assert "before leaving" not in again.text

@@ -8,7 +8,9 @@
   and carry no member the document does not name.
 """
 
+import contextlib
 import copy
+import json
 import os
 import re
 import subprocess
@@ -20,6 +22,7 @@ import yaml
 from jsonschema import Draft202012Validator, RefResolver
 
 from conftest import DEFAULT_PASSWORD, ISACD, ROOT, totp_code, unique_email
+import community_helpers as ch
 from identity_helpers import account
 
 DOC_PATH = os.path.join(ROOT, "api-docs", "openapi.yaml")
@@ -823,3 +826,530 @@ def test_community_responses_match_the_document(server, api, start_server):
     # every community operation was exercised, and most of their statuses
     missing = ops - {(m, p) for m, p, _ in seen}
     assert not missing, f"community operations the test does not exercise: {sorted(missing)}"
+
+
+# -- posts, comments, sightings, sharing, STIX, indicators, search ----------
+
+POST_TAGS = {"posts", "comments", "sightings", "indicators", "search"}
+# the official TLP 2.0 marking-definitions, as the document lists them
+TLP_MARKINGS = {
+    "TLP:CLEAR": "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+    "TLP:GREEN": "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+    "TLP:AMBER": "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+    "TLP:AMBER+STRICT": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+    "TLP:RED": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+}
+
+
+def test_post_responses_match_the_document(server, api, start_server):
+    """Posts through the real server: every TLP, an anonymous post, edits and
+    revisions, comments, sightings, a share, STIX, correlation, lookup and
+    search, with their errors.  Every answer of every operation of the post
+    tags validates against the document (schema, media type, headers, no
+    undocumented member, member order), and every status the document
+    declares for them (503 aside) is seen at least once."""
+    seen = set()
+    P = "/api/v1"
+    ops = {(m.upper(), path) for path, item in api.doc["paths"].items()
+           for m, op in item.items() if m in METHODS and POST_TAGS & set(op.get("tags", []))}
+    assert len(ops) >= 17, sorted(ops)
+
+    def check(r, method, path, status):
+        assert r.status_code == status, (method, path, r.status_code, r.text)
+        assert (method, P + path) in ops, (method, path)
+        body = api.check(r, method, P + path)
+        if isinstance(body, (dict, list)):
+            spec = api.response(method, P + path, r.status_code)
+            media = next(v for k, v in spec["content"].items()
+                         if k.split(";")[0] == r.headers["Content-Type"].split(";")[0])
+            assert_in_document_order(api, body, media["schema"])
+        seen.add((method, P + path, status))
+        return body
+
+    @contextlib.contextmanager
+    def in_flight(user_id, key):
+        """Hold the lock the first request with this key would hold."""
+        conn = server.pg.connect(server.db)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT pg_advisory_lock(hashtextextended(%s, 7))",
+                            (f"{user_id}:{key}",))
+            yield
+        finally:
+            conn.close()
+
+    def post(token, channel, key=None, **fields):
+        body = {"kind": "incident", "title": "Post " + ch.uid(), "body": "Details.",
+                "tlp": "TLP:GREEN"}
+        body.update(fields)
+        headers = {"Idempotency-Key": key} if key else {}
+        return server.post(f"channels/{channel}/posts", token=token, json=body,
+                           headers=headers)
+
+    text = {"Content-Type": "text/plain"}
+
+    # ---- a community: owner, moderator, members of two organisations --------
+    staff = account(server, role="staff")
+    S = staff["token"]
+    org_a = ch.make_org(server, S)["id"]
+    org_b = ch.make_org(server, S)["id"]
+    comm, owner = ch.new_community(server, S, org_id=org_a)
+    cid = comm["id"]
+    mod = ch.add_member(server, cid, owner["token"], org_a, role="moderator")
+    me = ch.add_member(server, cid, mod["token"], org_a)
+    m2 = ch.add_member(server, cid, mod["token"], org_b)
+    outsider = account(server)
+    OW, MO, ME, M2 = owner["token"], mod["token"], me["token"], m2["token"]
+    general = ch.new_channel(server, cid, MO, name="general")["id"]
+    announce = ch.new_channel(server, cid, MO, name="announcements", posting="moderators")["id"]
+    secret = ch.new_channel(server, cid, MO, name="secret", visibility="restricted")["id"]
+    comm2, owner2 = ch.new_community(server, S, org_id=org_b)
+    ch.add_existing(server, comm2["id"], owner2["token"], me)
+    elsewhere = ch.new_channel(server, comm2["id"], owner2["token"], name="elsewhere")["id"]
+    ro = ch.expect(server.post("me/tokens", token=ME, json={"name": "ro", "scopes": ["read"]}),
+                   201)["token"]
+
+    # ---- publishing: every TLP, indicators normalised, idempotency ------------
+    indicators = [
+        {"type": "ipv4", "value": "192.0.2.15"},
+        {"type": "ipv6", "value": "2001:DB8:0:0:0:0:0:1"},
+        {"type": "cidr", "value": "198.51.100.0/24"},
+        {"type": "domain", "value": "Harbour-Login.Example."},
+        {"type": "url", "value": "HTTPS://Harbour-Login.Example:443/login?x=1"},
+        {"type": "email", "value": "Harbour.Master@Harbour-Login.Example"},
+        {"type": "md5", "value": "D41D8CD98F00B204E9800998ECF8427E"},
+        {"type": "sha1", "value": "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709"},
+        {"type": "sha256",
+         "value": "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"},
+        {"type": "cve", "value": "cve-2024-1234"},
+        {"type": "ipv4", "value": "192.0.2.15"},
+    ]
+    green_body = {"title": "Phishing wave against port operators",
+                  "body": "Mails from the harbour master link to a fake login page. "
+                          "De aanvallen gaan door.",
+                  "tlp": "TLP:GREEN", "severity": "high", "tags": ["Phishing", "ports"],
+                  "indicators": indicators}
+    r = post(ME, general, key="green-1", **green_body)
+    green = check(r, "POST", "/channels/{id}/posts", 201)
+    assert r.headers["Location"] == P + "/posts/" + green["id"]
+    assert green["tags"] == ["phishing", "ports"]
+    assert [i["value"] for i in green["indicators"]] == [
+        "192.0.2.15", "2001:db8::1", "198.51.100.0/24", "harbour-login.example",
+        "https://harbour-login.example/login?x=1", "Harbour.Master@harbour-login.example",
+        "d41d8cd98f00b204e9800998ecf8427e", "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "CVE-2024-1234"]
+    again = post(ME, general, key="green-1", **green_body)
+    check(again, "POST", "/channels/{id}/posts", 201)
+    assert again.content == r.content and again.headers["Location"] == r.headers["Location"]
+    check(post(ME, general, key="green-1", **dict(green_body, title="Another")),
+          "POST", "/channels/{id}/posts", 422)
+    with in_flight(me["id"], "busy-post"):
+        check(post(ME, general, key="busy-post"), "POST", "/channels/{id}/posts", 409)
+    check(post(ME, general, key="two words"), "POST", "/channels/{id}/posts", 400)
+    amber = check(post(M2, general, kind="indicators", title="Same address", tlp="TLP:AMBER",
+                       indicators=[{"type": "ipv4", "value": "192.0.2.15"},
+                                   {"type": "ipv6", "value": "::FFFF:192.0.2.15"}]),
+                  "POST", "/channels/{id}/posts", 201)
+    assert amber["indicators"][0]["seen_in"] == 1
+    strict = check(post(ME, general, tlp="TLP:AMBER+STRICT", kind="vulnerability"),
+                   "POST", "/channels/{id}/posts", 201)
+    clear = check(post(ME, general, tlp="TLP:CLEAR", kind="advisory", severity=None),
+                  "POST", "/channels/{id}/posts", 201)
+    red = check(post(ME, general, title="Red eyes only", tlp="TLP:RED",
+                     recipients=[m2["id"].upper(), m2["id"]]),
+                "POST", "/channels/{id}/posts", 201)
+    assert red["recipients"] == [m2["id"]]
+    reds = check(post(ME, general, title="Red and staying red", tlp="TLP:RED",
+                      recipients=[m2["id"]]), "POST", "/channels/{id}/posts", 201)
+    anon = check(post(ME, general, kind="question", title="Who else sees this beacon",
+                      tlp="TLP:CLEAR", anonymous=True,
+                      indicators=[{"type": "domain", "value": "beacon.example"}]),
+                 "POST", "/channels/{id}/posts", 201)
+    assert anon["author"]["id"] == me["id"]
+    check(post(MO, announce, kind="advisory"), "POST", "/channels/{id}/posts", 201)
+    check(post(ME, announce), "POST", "/channels/{id}/posts", 403)
+    check(post(ro, general), "POST", "/channels/{id}/posts", 403)
+    check(post(ME, secret), "POST", "/channels/{id}/posts", 404)
+    check(post(S, general), "POST", "/channels/{id}/posts", 404)
+    check(post(ME, str(uuid.uuid4())), "POST", "/channels/{id}/posts", 404)
+    check(post(ME, general, tlp="TLP:RED"), "POST", "/channels/{id}/posts", 422)
+    bad = check(post(ME, general, tlp="TLP:RED", recipients=[outsider["id"], m2["id"]]),
+                "POST", "/channels/{id}/posts", 422)
+    assert bad["errors"] == [{"field": "recipients",
+                              "message": f"{outsider['id']} cannot read this channel"}]
+    check(post(ME, general, recipients=[m2["id"]]), "POST", "/channels/{id}/posts", 422)
+    bad = check(post(ME, general, tlp="TLP:WHITE", colour=1, tags=["a b"],
+                     indicators=[{"type": "ipv4", "value": "192.0.2.015"}]),
+                "POST", "/channels/{id}/posts", 400)
+    assert {e["field"] for e in bad["errors"]} == {"tlp", "colour", "tags",
+                                                   "indicators[0].value"}
+    check(server.post(f"channels/{general}/posts", token=ME, data="x", headers=text),
+          "POST", "/channels/{id}/posts", 415)
+
+    # ---- the channel's list -------------------------------------------------
+    page = check(server.get(f"channels/{general}/posts", token=M2, params={"limit": 2}),
+                 "GET", "/channels/{id}/posts", 200)
+    assert page["next_cursor"]
+    check(server.get(f"channels/{general}/posts", token=M2,
+                     params={"cursor": page["next_cursor"]}),
+          "GET", "/channels/{id}/posts", 200)
+    mine = check(server.get(f"channels/{general}/posts", token=M2, params={"limit": 200}),
+                 "GET", "/channels/{id}/posts", 200)
+    assert red["id"] in {p["id"] for p in mine["items"]}
+    assert [p["author"] for p in mine["items"] if p["id"] == anon["id"]] == [None]
+    mods = check(server.get(f"channels/{general}/posts", token=MO, params={"limit": 200}),
+                 "GET", "/channels/{id}/posts", 200)
+    assert red["id"] not in {p["id"] for p in mods["items"]}
+    assert [p["author"]["id"] for p in mods["items"] if p["id"] == anon["id"]] == [me["id"]]
+    only = check(server.get(f"channels/{general}/posts", token=ME,
+                            params={"kind": "incident", "tlp": "TLP:GREEN", "tag": "PHISHING"}),
+                 "GET", "/channels/{id}/posts", 200)
+    assert [p["id"] for p in only["items"]] == [green["id"]]
+    check(server.get(f"channels/{general}/posts", token=ME, params={"tlp": "TLP:WHITE"}),
+          "GET", "/channels/{id}/posts", 400)
+    check(server.get(f"channels/{secret}/posts", token=ME), "GET", "/channels/{id}/posts", 404)
+    check(server.get(f"channels/{general}/posts", token=S), "GET", "/channels/{id}/posts", 404)
+
+    # ---- one post -----------------------------------------------------------
+    got = check(server.get("posts/" + green["id"], token=ME), "GET", "/posts/{id}", 200)
+    assert [i["seen_in"] for i in got["indicators"]][0] == 1
+    check(server.get("posts/" + red["id"], token=M2), "GET", "/posts/{id}", 200)
+    check(server.get("posts/" + red["id"], token=MO), "GET", "/posts/{id}", 404)
+    check(server.get("posts/" + red["id"], token=OW), "GET", "/posts/{id}", 404)
+    check(server.get("posts/" + green["id"], token=S), "GET", "/posts/{id}", 404)
+    check(server.get("posts/not-a-uuid", token=ME), "GET", "/posts/{id}", 404)
+    seen_by_m2 = [check(server.get("posts/" + anon["id"], token=M2), "GET", "/posts/{id}", 200)]
+    assert seen_by_m2[0]["author"] is None and seen_by_m2[0]["can_edit"] is False
+
+    # ---- edits and revisions ------------------------------------------------
+    edited = check(server.patch("posts/" + green["id"], token=ME, json={
+        "title": "Phishing wave against port operators (update)", "severity": None,
+        "tags": ["phishing"], "kind": None}), "PATCH", "/posts/{id}", 200)
+    assert (edited["revision"], edited["severity"], edited["kind"]) == (1, None, "incident")
+    same = check(server.patch("posts/" + green["id"], token=ME, json={}),
+                 "PATCH", "/posts/{id}", 200)
+    assert same["revision"] == 1
+    check(server.patch("posts/" + green["id"], token=ME, json={"tags": ["phishing", "harbour"]}),
+          "PATCH", "/posts/{id}", 200)
+    check(server.patch("posts/" + green["id"], token=MO, json={"title": "x"}),
+          "PATCH", "/posts/{id}", 403)
+    check(server.patch("posts/" + green["id"], token=ro, json={"title": "x"}),
+          "PATCH", "/posts/{id}", 403)
+    check(server.patch("posts/" + green["id"], token=ME, json={"anonymous": True}),
+          "PATCH", "/posts/{id}", 400)
+    check(server.patch("posts/" + green["id"], token=ME, data="x", headers=text),
+          "PATCH", "/posts/{id}", 415)
+    check(server.patch("posts/" + green["id"], token=ME, json={"tlp": "TLP:RED"}),
+          "PATCH", "/posts/{id}", 422)
+    check(server.patch("posts/" + red["id"], token=MO, json={"title": "x"}),
+          "PATCH", "/posts/{id}", 404)
+    lowered = check(server.patch("posts/" + red["id"], token=ME, json={"tlp": "TLP:AMBER"}),
+                    "PATCH", "/posts/{id}", 200)
+    assert lowered["recipients"] is None
+    check(server.patch("posts/" + anon["id"], token=ME, json={"body": "Still beaconing."}),
+          "PATCH", "/posts/{id}", 200)
+    revs = check(server.get(f"posts/{green['id']}/revisions", token=M2, params={"limit": 1}),
+                 "GET", "/posts/{id}/revisions", 200)
+    assert [v["revision"] for v in revs["items"]] == [2] and revs["next_cursor"]
+    rest = check(server.get(f"posts/{green['id']}/revisions", token=M2,
+                            params={"cursor": revs["next_cursor"]}),
+                 "GET", "/posts/{id}/revisions", 200)
+    assert [v["revision"] for v in rest["items"]] == [1]
+    assert rest["items"][0]["title"] == "Phishing wave against port operators"
+    # the red past of a lowered post stays with its recipients
+    assert check(server.get(f"posts/{red['id']}/revisions", token=MO),
+                 "GET", "/posts/{id}/revisions", 200)["items"] == []
+    was = check(server.get(f"posts/{red['id']}/revisions", token=M2),
+                "GET", "/posts/{id}/revisions", 200)["items"]
+    assert [(v["tlp"], v["recipients"]) for v in was] == [("TLP:RED", [m2["id"]])]
+    seen_by_m2.append(check(server.get(f"posts/{anon['id']}/revisions", token=M2),
+                            "GET", "/posts/{id}/revisions", 200))
+    assert seen_by_m2[-1]["items"][0]["editor"] is None
+    check(server.get(f"posts/{green['id']}/revisions", token=ME, params={"cursor": "x"}),
+          "GET", "/posts/{id}/revisions", 400)
+    check(server.get(f"posts/{uuid.uuid4()}/revisions", token=ME),
+          "GET", "/posts/{id}/revisions", 404)
+
+    # ---- comments -----------------------------------------------------------
+    r = server.post(f"posts/{green['id']}/comments", token=M2, json={"body": "Seen here too."},
+                    headers={"Idempotency-Key": "c-1"})
+    comment = check(r, "POST", "/posts/{id}/comments", 201)
+    assert r.headers["Location"] == f"{P}/posts/{green['id']}/comments/{comment['id']}"
+    again = server.post(f"posts/{green['id']}/comments", token=M2, json={"body": "Seen here too."},
+                        headers={"Idempotency-Key": "c-1"})
+    check(again, "POST", "/posts/{id}/comments", 201)
+    assert again.content == r.content
+    check(server.post(f"posts/{green['id']}/comments", token=M2, json={"body": "Other."},
+                      headers={"Idempotency-Key": "c-1"}),
+          "POST", "/posts/{id}/comments", 422)
+    with in_flight(m2["id"], "busy-comment"):
+        check(server.post(f"posts/{green['id']}/comments", token=M2, json={"body": "x"},
+                          headers={"Idempotency-Key": "busy-comment"}),
+              "POST", "/posts/{id}/comments", 409)
+    check(server.post(f"posts/{green['id']}/comments", token=M2, json={"body": ""}),
+          "POST", "/posts/{id}/comments", 400)
+    check(server.post(f"posts/{green['id']}/comments", token=M2, data="x", headers=text),
+          "POST", "/posts/{id}/comments", 415)
+    check(server.post(f"posts/{green['id']}/comments", token=ro, json={"body": "x"}),
+          "POST", "/posts/{id}/comments", 403)
+    check(server.post(f"posts/{reds['id']}/comments", token=OW, json={"body": "x"}),
+          "POST", "/posts/{id}/comments", 404)
+    check(server.post(f"posts/{anon['id']}/comments", token=ME, json={"body": "I am the author."}),
+          "POST", "/posts/{id}/comments", 201)
+    listed = check(server.get(f"posts/{green['id']}/comments", token=ME),
+                   "GET", "/posts/{id}/comments", 200)
+    assert [c["id"] for c in listed["items"]] == [comment["id"]]
+    check(server.get(f"posts/{green['id']}/comments", token=ME, params={"limit": 201}),
+          "GET", "/posts/{id}/comments", 400)
+    check(server.get(f"posts/{reds['id']}/comments", token=MO), "GET", "/posts/{id}/comments", 404)
+    seen_by_m2.append(check(server.get(f"posts/{anon['id']}/comments", token=M2),
+                            "GET", "/posts/{id}/comments", 200))
+    assert seen_by_m2[-1]["items"][0]["author"] is None
+    cpath = f"posts/{green['id']}/comments/{comment['id']}"
+    changed = check(server.patch(cpath, token=M2, json={"body": "Seen here too; blocked."}),
+                    "PATCH", "/posts/{id}/comments/{comment_id}", 200)
+    assert changed["body"] == "Seen here too; blocked."
+    check(server.patch(cpath, token=MO, json={"body": "x"}),
+          "PATCH", "/posts/{id}/comments/{comment_id}", 403)
+    check(server.patch(cpath, token=M2, json={}), "PATCH", "/posts/{id}/comments/{comment_id}", 400)
+    check(server.patch(cpath, token=M2, data="x", headers=text),
+          "PATCH", "/posts/{id}/comments/{comment_id}", 415)
+    check(server.patch(f"posts/{amber['id']}/comments/{comment['id']}", token=M2,
+                       json={"body": "x"}),
+          "PATCH", "/posts/{id}/comments/{comment_id}", 404)
+    check(server.delete(cpath, token=ME), "DELETE", "/posts/{id}/comments/{comment_id}", 403)
+    check(server.delete(cpath, token=MO), "DELETE", "/posts/{id}/comments/{comment_id}", 204)
+    check(server.delete(cpath, token=MO), "DELETE", "/posts/{id}/comments/{comment_id}", 404)
+
+    # ---- sightings ----------------------------------------------------------
+    spath = f"posts/{green['id']}/sightings"
+    r = server.post(spath, token=M2, json={"note": "Two mailboxes hit."},
+                    headers={"Idempotency-Key": "s-1"})
+    sighting = check(r, "POST", "/posts/{id}/sightings", 201)
+    assert r.headers["Location"] == f"{P}/{spath}" and sighting["organisation"]["id"] == org_b
+    again = server.post(spath, token=M2, json={"note": "Two mailboxes hit."},
+                        headers={"Idempotency-Key": "s-1"})
+    check(again, "POST", "/posts/{id}/sightings", 201)
+    assert again.content == r.content
+    check(server.post(spath, token=M2, json={}, headers={"Idempotency-Key": "s-1"}),
+          "POST", "/posts/{id}/sightings", 422)
+    check(server.post(spath, token=M2), "POST", "/posts/{id}/sightings", 409)
+    with in_flight(m2["id"], "busy-sighting"):
+        check(server.post(spath, token=M2, headers={"Idempotency-Key": "busy-sighting"}),
+              "POST", "/posts/{id}/sightings", 409)
+    check(server.post(spath, token=MO), "POST", "/posts/{id}/sightings", 201)
+    check(server.post(spath, token=ME, json={}), "POST", "/posts/{id}/sightings", 409)
+    check(server.post(spath, token=ME, json={"note": ""}), "POST", "/posts/{id}/sightings", 400)
+    check(server.post(spath, token=ME, data="x", headers=text),
+          "POST", "/posts/{id}/sightings", 415)
+    check(server.post(spath, token=ro), "POST", "/posts/{id}/sightings", 403)
+    check(server.post(f"posts/{reds['id']}/sightings", token=OW),
+          "POST", "/posts/{id}/sightings", 404)
+    check(server.post(f"posts/{anon['id']}/sightings", token=ME),
+          "POST", "/posts/{id}/sightings", 201)
+    view = check(server.get(spath, token=ME), "GET", "/posts/{id}/sightings", 200)
+    assert view["total"] == 2
+    assert [(o["organisation"] and o["organisation"]["id"], o["mine"])
+            for o in view["organisations"]] == [(None, False), (org_a, True)]
+    view = check(server.get(spath, token=MO), "GET", "/posts/{id}/sightings", 200)
+    assert [o["organisation"]["id"] for o in view["organisations"]] == [org_b, org_a]
+    seen_by_m2.append(check(server.get(f"posts/{anon['id']}/sightings", token=M2),
+                            "GET", "/posts/{id}/sightings", 200))
+    check(server.get(f"posts/{reds['id']}/sightings", token=MO),
+          "GET", "/posts/{id}/sightings", 404)
+
+    # ---- sharing ------------------------------------------------------------
+    share = f"posts/{green['id']}/share"
+    r = server.post(share, token=ME, json={"channel_id": elsewhere},
+                    headers={"Idempotency-Key": "share-1"})
+    copy = check(r, "POST", "/posts/{id}/share", 201)
+    assert r.headers["Location"] == P + "/posts/" + copy["id"]
+    assert (copy["shared_from"], copy["channel_id"], copy["community_id"]) == \
+        (green["id"], elsewhere, comm2["id"])
+    again = server.post(share, token=ME, json={"channel_id": elsewhere},
+                        headers={"Idempotency-Key": "share-1"})
+    check(again, "POST", "/posts/{id}/share", 201)
+    assert again.content == r.content
+    check(server.post(share, token=ME, json={"channel_id": announce},
+                      headers={"Idempotency-Key": "share-1"}),
+          "POST", "/posts/{id}/share", 422)
+    with in_flight(me["id"], "busy-share"):
+        check(server.post(share, token=ME, json={"channel_id": elsewhere},
+                          headers={"Idempotency-Key": "busy-share"}),
+              "POST", "/posts/{id}/share", 409)
+    check(server.post(f"posts/{amber['id']}/share", token=M2, json={"channel_id": announce}),
+          "POST", "/posts/{id}/share", 422)
+    check(server.post(f"posts/{strict['id']}/share", token=ME, json={"channel_id": elsewhere}),
+          "POST", "/posts/{id}/share", 422)
+    check(server.post(share, token=ME, json={"channel_id": general}),
+          "POST", "/posts/{id}/share", 422)
+    check(server.post(share, token=ME, json={"channel_id": announce}),
+          "POST", "/posts/{id}/share", 403)
+    check(server.post(share, token=ro, json={"channel_id": elsewhere}),
+          "POST", "/posts/{id}/share", 403)
+    check(server.post(share, token=ME, json={"channel_id": secret}),
+          "POST", "/posts/{id}/share", 404)
+    check(server.post(f"posts/{reds['id']}/share", token=MO, json={"channel_id": announce}),
+          "POST", "/posts/{id}/share", 404)
+    check(server.post(share, token=ME, json={"channel_id": "general"}),
+          "POST", "/posts/{id}/share", 400)
+    check(server.post(share, token=ME, data="x", headers=text), "POST", "/posts/{id}/share", 415)
+    # the copy is read in its own community; the original's link only by its readers
+    check(server.get("posts/" + copy["id"], token=owner2["token"]), "GET", "/posts/{id}", 200)
+    def audit(community, token):
+        r = server.get(f"communities/{community}/audit", token=token)
+        assert r.status_code == 200, r.text
+        return api.check(r, "GET", P + "/communities/{id}/audit")["items"]
+
+    audit_here = {"items": audit(cid, MO)}
+    shared = [a["detail"] for a in audit_here["items"] if a["action"] == "post.shared"]
+    assert shared == [{"post_id": green["id"], "to_channel_id": elsewhere,
+                       "to_community_id": comm2["id"], "copy_id": copy["id"]}]
+    assert [a["detail"] for a in audit(comm2["id"], owner2["token"])
+            if a["action"] == "post.shared"] == \
+        [{"copy_id": copy["id"], "to_channel_id": elsewhere}]
+    assert [a["detail"] for a in audit(cid, S) if a["action"] == "post.shared"] == [{}]
+
+    # ---- STIX 2.1 -----------------------------------------------------------
+    for p, tlp in ((green, "TLP:GREEN"), (amber, "TLP:AMBER"), (strict, "TLP:AMBER+STRICT"),
+                   (clear, "TLP:CLEAR"), (red, "TLP:AMBER")):
+        r = server.get(f"posts/{p['id']}/stix", token=M2)
+        bundle = check(r, "GET", "/posts/{id}/stix", 200)
+        assert r.headers["Content-Type"] == "application/stix+json;version=2.1"
+        assert bundle["objects"][0]["type"] == "report"
+        assert bundle["objects"][-1]["id"] == TLP_MARKINGS[tlp]
+    bundle = check(server.get(f"posts/{reds['id']}/stix", token=M2), "GET", "/posts/{id}/stix", 200)
+    assert bundle["objects"][-1]["id"] == TLP_MARKINGS["TLP:RED"]
+    check(server.get(f"posts/{reds['id']}/stix", token=MO), "GET", "/posts/{id}/stix", 404)
+    seen_by_m2.append(check(server.get(f"posts/{anon['id']}/stix", token=M2),
+                            "GET", "/posts/{id}/stix", 200))
+    assert "identity" not in {o["type"] for o in seen_by_m2[-1]["objects"]}
+    check(server.get(f"posts/{anon['id']}/stix", token=MO), "GET", "/posts/{id}/stix", 200)
+
+    # ---- correlation, lookup ------------------------------------------------
+    found = check(server.get("indicators", token=ME,
+                             params={"type": "ipv4", "value": "192.0.2.15"}),
+                  "GET", "/indicators", 200)
+    assert {i["post"]["id"] for i in found["items"]} == {green["id"], amber["id"], copy["id"]}
+    assert [i["matched"] for i in found["items"] if i["post"]["id"] == amber["id"]] == \
+        [[{"type": "ipv4", "value": "192.0.2.15"}, {"type": "ipv6", "value": "::ffff:192.0.2.15"}]]
+    page = check(server.get("indicators", token=ME, params={
+        "type": "ipv6", "value": "::FFFF:C000:020F", "limit": 1}), "GET", "/indicators", 200)
+    assert len(page["items"]) == 1 and page["next_cursor"]
+    check(server.get("indicators", token=ME, params={
+        "type": "ipv6", "value": "::ffff:192.0.2.15", "cursor": page["next_cursor"]}),
+        "GET", "/indicators", 200)
+    inside = check(server.get("indicators", token=ME, params={"type": "ipv4",
+                                                              "value": "198.51.100.77"}),
+                   "GET", "/indicators", 200)
+    assert {i["post"]["id"] for i in inside["items"]} == {green["id"], copy["id"]}
+    seen_by_m2.append(check(server.get("indicators", token=M2, params={
+        "type": "domain", "value": "BEACON.example"}), "GET", "/indicators", 200))
+    check(server.get("indicators", token=ME, params={"type": "ipv4"}), "GET", "/indicators", 400)
+    check(server.get("indicators", token=ME, params={"type": "ip", "value": "1.2.3.4"}),
+          "GET", "/indicators", 400)
+    check(server.get("indicators", token=ME, params={"type": "cidr", "value": "192.0.2.1/24"}),
+          "GET", "/indicators", 400)
+    r = server.post("indicators/lookup", token=ro, json={"indicators": [
+        {"type": "ipv4", "value": "192.0.2.15"}, {"type": "ipv4", "value": "192.0.2.015"},
+        {"type": "md5", "value": "D41D8CD98F00B204E9800998ECF8427E"}, 7,
+        {"type": "sha1", "value": "x", "extra": 1}, {"type": "ipv4", "value": "203.0.113.9"},
+        {"type": "domain", "value": "beacon.example"}]})
+    looked = check(r, "POST", "/indicators/lookup", 200)
+    assert [(x["index"], x["total"]) for x in looked["results"]] == [(0, 3), (2, 2), (5, 0), (6, 1)]
+    assert [e["index"] for e in looked["errors"]] == [1, 3, 4]
+    seen_by_m2.append(check(server.post("indicators/lookup", token=M2, json={"indicators": [
+        {"type": "domain", "value": "beacon.example"}]}), "POST", "/indicators/lookup", 200))
+    check(server.post("indicators/lookup", token=ME, json={"indicators": [
+        {"type": "ipv4", "value": "192.0.2.15"}] * 1001}), "POST", "/indicators/lookup", 400)
+    check(server.post("indicators/lookup", token=ME, json={"values": []}),
+          "POST", "/indicators/lookup", 400)
+    check(server.post("indicators/lookup", token=ME, data="x", headers=text),
+          "POST", "/indicators/lookup", 415)
+
+    # ---- search -------------------------------------------------------------
+    hits = check(server.get("search", token=ME, params={"q": '"harbour master" -test'}),
+                 "GET", "/search", 200)
+    assert [h["post"]["id"] for h in hits["items"]] == [green["id"], copy["id"]] or \
+        [h["post"]["id"] for h in hits["items"]] == [copy["id"], green["id"]]
+    assert "**" in hits["items"][0]["snippet"]
+    dutch = check(server.get("search", token=ME, params={
+        "q": "aanval", "community_id": cid.upper(), "kind": "incident", "tlp": "TLP:GREEN",
+        "since": "2020-01-01T00:00:00+01:00"}), "GET", "/search", 200)
+    assert [h["post"]["id"] for h in dutch["items"]] == [green["id"]]
+    first = check(server.get("search", token=ME, params={"q": "details", "limit": 1}),
+                  "GET", "/search", 200)
+    assert first["next_cursor"]
+    check(server.get("search", token=ME, params={"q": "details", "cursor": first["next_cursor"]}),
+          "GET", "/search", 200)
+    assert check(server.get("search", token=MO, params={"q": "staying"}),
+                 "GET", "/search", 200)["items"] == []
+    assert [h["post"]["id"] for h in check(server.get("search", token=M2, params={"q": "staying"}),
+                                           "GET", "/search", 200)["items"]] == [reds["id"]]
+    seen_by_m2.append(check(server.get("search", token=M2, params={"q": "beacon"}),
+                            "GET", "/search", 200))
+    check(server.get("search", token=ME), "GET", "/search", 400)
+    check(server.get("search", token=ME, params={"q": "x" * 501}), "GET", "/search", 400)
+    check(server.get("search", token=ME, params={"q": "a\tb"}), "GET", "/search", 400)
+    check(server.get("search", token=ME, params={"q": "x", "since": "yesterday"}),
+          "GET", "/search", 400)
+    check(server.get("search", token=ME, params={"q": "x", "community_id": "energy"}),
+          "GET", "/search", 400)
+
+    # the anonymous author is named nowhere in what a member was answered
+    assert me["id"] not in json.dumps(seen_by_m2), seen_by_m2
+
+    # ---- a suspended member: 403 on what they would read ---------------------
+    ch.expect(ch.set_member(server, cid, MO, m2["id"], status="suspended"), 200)
+    gid = green["id"]
+    check(server.get(f"channels/{general}/posts", token=M2), "GET", "/channels/{id}/posts", 403)
+    check(post(M2, general), "POST", "/channels/{id}/posts", 403)
+    check(server.get("posts/" + gid, token=M2), "GET", "/posts/{id}", 403)
+    check(server.patch("posts/" + amber["id"], token=M2, json={"title": "x"}),
+          "PATCH", "/posts/{id}", 403)
+    check(server.get(f"posts/{gid}/revisions", token=M2), "GET", "/posts/{id}/revisions", 403)
+    check(server.get(f"posts/{gid}/comments", token=M2), "GET", "/posts/{id}/comments", 403)
+    check(server.get(f"posts/{gid}/sightings", token=M2), "GET", "/posts/{id}/sightings", 403)
+    check(server.get(f"posts/{gid}/stix", token=M2), "GET", "/posts/{id}/stix", 403)
+    assert check(server.get("search", token=M2, params={"q": "harbour"}),
+                 "GET", "/search", 200)["items"] == []
+    ch.expect(ch.set_member(server, cid, MO, m2["id"], status="active"), 200)
+
+    # ---- deleting -----------------------------------------------------------
+    check(server.delete("posts/" + green["id"], token=M2), "DELETE", "/posts/{id}", 403)
+    check(server.delete("posts/" + green["id"], token=ro), "DELETE", "/posts/{id}", 403)
+    check(server.delete("posts/" + reds["id"], token=MO), "DELETE", "/posts/{id}", 404)
+    check(server.delete("posts/" + amber["id"], token=MO), "DELETE", "/posts/{id}", 204)
+    check(server.delete("posts/" + amber["id"], token=MO), "DELETE", "/posts/{id}", 404)
+    check(server.delete("posts/" + green["id"], token=ME), "DELETE", "/posts/{id}", 204)
+    orphan = check(server.get("posts/" + copy["id"], token=ME), "GET", "/posts/{id}", 200)
+    assert orphan["shared_from"] is None
+    trail = audit(cid, MO)
+    assert [a["detail"] for a in trail if a["action"] == "post.deleted"] == \
+        [{"post_id": amber["id"], "channel_id": general}]
+    assert [a["detail"] for a in trail if a["action"] == "comment.deleted"] == \
+        [{"post_id": green["id"], "comment_id": comment["id"]}]
+
+    # ---- bodies over ISACD_MAX_BODY, before anything else --------------------
+    small = start_server(ISACD_MAX_BODY=1024)
+    big = {"body": "x" * 2000}
+    for method, path in sorted(ops):
+        op = api.doc["paths"][path][method.lower()]
+        if "requestBody" in op:
+            url = re.sub(r"\{[a-z_]+\}", lambda _: str(uuid.uuid4()), path)
+            check(small.request(method, url, json=big), method, path[len(P):], 413)
+
+    # every operation: 401 without a token
+    for method, path in sorted(ops):
+        url = re.sub(r"\{[a-z_]+\}", lambda _: str(uuid.uuid4()), path)
+        check(server.request(method, url, json={} if method in ("POST", "PATCH") else None),
+              method, path[len(P):], 401)
+
+    # every operation, and every status the document declares for it (but
+    # 503), was seen
+    missing = ops - {(m, p) for m, p, _ in seen}
+    assert not missing, f"post operations the test does not exercise: {sorted(missing)}"
+    declared = {(m, p, int(s)) for m, p in ops
+                for s in api.doc["paths"][p][m.lower()]["responses"] if s != "503"}
+    assert not declared - seen, \
+        f"declared statuses the test never saw: {sorted(declared - seen)}"

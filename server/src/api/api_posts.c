@@ -307,6 +307,9 @@ api_post_outcome(
 	    {"cannot_post", 403,
 	        "only moderators and owners may post in this channel"},
 	    {"not_author", 403, "only the author may do this"},
+	    {"not_author_or_moderator", 403,
+	        "only the author, or a moderator or owner of the community, may "
+	        "delete it"},
 	    {"busy", 409,
 	        "a request with this Idempotency-Key is still in progress"},
 	    {"exists", 409,
