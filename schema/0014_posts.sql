@@ -38,6 +38,8 @@ CREATE TABLE posts (
 -- the page of a channel, newest first, never grows with the channel
 CREATE INDEX posts_channel_idx ON posts (channel_id, created_at DESC, id DESC);
 CREATE INDEX posts_author_idx ON posts (author_id);
+-- newest first across channels: search walks it when a word is common
+CREATE INDEX posts_created_idx ON posts (created_at DESC, id DESC);
 CREATE INDEX posts_shared_idx ON posts (shared_from) WHERE shared_from IS NOT NULL;
 
 -- every edit keeps what was there before it
@@ -143,6 +145,29 @@ LANGUAGE sql STABLE AS $$
 	FROM isacd_channel_rights(p_user) r
 	JOIN posts p ON p.channel_id = r.channel_id
 	WHERE isacd_tlp_admits(p.tlp, p.author_id, p.recipients, p_user)
+$$;
+
+-- The same definition for many posts at once (search, correlation, the bulk
+-- lookup, seen_in): the channels the user may read, computed once per
+-- statement, and a check per post that needs no other table.  A post P is
+-- readable exactly when isacd_may_read(P, isacd_readable_channels(user))
+-- holds, which is isacd_post_rights with a readable access: the same
+-- channel rights and the same TLP rule.
+CREATE FUNCTION isacd_readable_channels(p_user uuid) RETURNS uuid[]
+LANGUAGE sql STABLE AS $$
+	SELECT coalesce(array_agg(r.channel_id), '{}')
+	FROM isacd_channel_rights(p_user) r
+	WHERE r.access IN ('read', 'post', 'moderate')
+$$;
+
+-- (written as array containment, which no index answers: a filter on the
+-- rows the selective part of a query found, never a scan of every post of
+-- every readable channel)
+CREATE FUNCTION isacd_may_read(p_channel uuid, p_tlp text, p_author uuid,
+	p_recipients uuid[], p_readable uuid[], p_user uuid) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT ARRAY[p_channel] <@ p_readable
+		AND isacd_tlp_admits(p_tlp, p_author, p_recipients, p_user)
 $$;
 
 -- Whether a reader sees who wrote something on a post: always, unless the
@@ -265,9 +290,8 @@ $$;
 -- ---- search ----------------------------------------------------------------
 --
 -- A post's search vector holds its title (weight A), tags and indicator
--- values (B) and body (C), stemmed as English and as Dutch, with the words
--- of title, tags and indicators also kept as they are ('simple', for names
--- and values).  Dutch inflection doubles a consonant after a short vowel
+-- values (B) and body (C), title and body stemmed as English and as Dutch,
+-- tags and indicator values kept as they are ('simple').  Dutch inflection doubles a consonant after a short vowel
 -- (aanval, aanvallen); the Snowball stemmer keeps it (aanval, aanvall), so
 -- both the vector and the query undouble a final consonant pair of Dutch
 -- stems.  Who may find a post is, as everywhere, isacd_post_rights.
@@ -290,16 +314,21 @@ LANGUAGE sql IMMUTABLE STRICT AS $$
 	WHERE v.positions IS NOT NULL
 $$;
 
+-- The words of one text, stemmed as English and as Dutch, at one weight.
+CREATE FUNCTION isacd_search_words(p_text text, p_weight "char")
+RETURNS tsvector
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT setweight(to_tsvector('english', p_text), p_weight)
+		|| setweight(isacd_nl_vector(p_text), p_weight)
+$$;
+
 CREATE FUNCTION isacd_search_vector(p_title text, p_body text,
 	p_tags text[], p_values text[]) RETURNS tsvector
 LANGUAGE sql IMMUTABLE AS $$
-	SELECT setweight(to_tsvector('english', p_title), 'A')
-		|| setweight(isacd_nl_vector(p_title), 'A')
-		|| setweight(to_tsvector('simple', p_title), 'A')
+	SELECT isacd_search_words(p_title, 'A')
 		|| setweight(to_tsvector('simple', array_to_string(p_tags, ' ')
 			|| ' ' || array_to_string(coalesce(p_values, '{}'), ' ')), 'B')
-		|| setweight(to_tsvector('english', p_body), 'C')
-		|| setweight(isacd_nl_vector(p_body), 'C')
+		|| isacd_search_words(p_body, 'C')
 $$;
 
 -- websearch syntax (words, "phrases", -excluded), in English, in Dutch
@@ -314,20 +343,22 @@ $$;
 
 -- ---- correlation -----------------------------------------------------------
 
--- How many other posts the user may read carry this indicator.
-CREATE FUNCTION isacd_seen_in(p_user uuid, p_post uuid, p_type text,
-	p_value text) RETURNS bigint
+-- How many other posts the user may read carry this indicator
+-- (p_readable: isacd_readable_channels of the user).
+CREATE FUNCTION isacd_seen_in(p_user uuid, p_readable uuid[], p_post uuid,
+	p_type text, p_value text) RETURNS bigint
 LANGUAGE sql STABLE AS $$
-	SELECT count(*) FROM post_indicators j
-	JOIN isacd_post_rights(p_user) pr ON pr.post_id = j.post_id
+	SELECT count(*) FROM post_indicators j JOIN posts o ON o.id = j.post_id
 	WHERE j.type = p_type AND j.value = p_value AND j.post_id <> p_post
-		AND pr.access IN ('read', 'post', 'moderate')
+		AND j.channel_id = ANY (p_readable)
+		AND isacd_may_read(o.channel_id, o.tlp, o.author_id, o.recipients,
+			p_readable, p_user)
 $$;
 
 -- A post as the user sees it (role and access from isacd_post_rights),
 -- with, per indicator, how many other posts the user may read carry it.
 CREATE FUNCTION isacd_post_json(p posts, p_user uuid, p_role text,
-	p_access text) RETURNS json
+	p_access text, p_readable uuid[]) RETURNS json
 LANGUAGE sql STABLE AS $$
 	SELECT json_build_object(
 		'id', p.id,
@@ -341,7 +372,8 @@ LANGUAGE sql STABLE AS $$
 		'tags', to_json(p.tags),
 		'indicators', coalesce((SELECT json_agg(json_build_object(
 				'type', i.type, 'value', i.value,
-				'seen_in', isacd_seen_in(p_user, p.id, i.type, i.value))
+				'seen_in', isacd_seen_in(p_user, p_readable, p.id, i.type,
+					i.value))
 				ORDER BY i.ord)
 			FROM post_indicators i WHERE i.post_id = p.id), '[]'::json),
 		'anonymous', p.anonymous,
@@ -351,9 +383,9 @@ LANGUAGE sql STABLE AS $$
 		'recipients', CASE WHEN p.tlp = 'TLP:RED' THEN to_json(p.recipients)
 			END,
 		'shared_from', CASE WHEN p.shared_from IS NOT NULL AND EXISTS (
-				SELECT 1 FROM isacd_post_rights(p_user) x
-				WHERE x.post_id = p.shared_from
-					AND x.access IN ('read', 'post', 'moderate'))
+				SELECT 1 FROM posts o WHERE o.id = p.shared_from
+					AND isacd_may_read(o.channel_id, o.tlp, o.author_id,
+						o.recipients, p_readable, p_user))
 			THEN p.shared_from END,
 		'created_at', isacd_ts(p.created_at),
 		'updated_at', isacd_ts(p.updated_at),
@@ -378,6 +410,45 @@ LANGUAGE sql STABLE AS $$
 		'created_at', isacd_ts(p.created_at))
 	FROM communities c, channels ch
 	WHERE c.id = p.community_id AND ch.id = p.channel_id
+$$;
+
+-- GET /search: the posts the user may read that match p_q, ranked.  The
+-- candidates are the 500 newest matches (so a word in every post costs a
+-- short walk down the created_at index, a rare word a few GIN entries),
+-- ranked by ts_rank, with a (rank, id) cursor.  The query is planned on
+-- each call with its real values (EXECUTE), since how common the words are
+-- decides the plan.
+CREATE FUNCTION isacd_search(p_user uuid, p_q text, p_community uuid,
+	p_kind text, p_tlp text, p_since timestamptz, p_cur_rank float4,
+	p_cur_id uuid, p_limit integer)
+RETURNS TABLE (j text, k text)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN QUERY EXECUTE $q$
+		WITH cand AS MATERIALIZED (
+			SELECT p.id FROM posts p
+			WHERE p.search @@ $1
+				AND isacd_may_read(p.channel_id, p.tlp, p.author_id,
+					p.recipients, $2, $3)
+				AND ($4::uuid IS NULL OR p.community_id = $4)
+				AND ($5::text IS NULL OR p.kind = $5)
+				AND ($6::text IS NULL OR p.tlp = $6)
+				AND ($7::timestamptz IS NULL OR p.created_at >= $7)
+			ORDER BY p.created_at DESC, p.id DESC LIMIT 500)
+		SELECT json_build_object('post', isacd_post_ref_json(x.p),
+			'rank', x.rank,
+			'snippet', ts_headline('english', (x.p).body, $1,
+				'MaxFragments=2, MaxWords=24, MinWords=8, StartSel=**, '
+				'StopSel=**, FragmentDelimiter=" ... "'))::text,
+			x.rank::text || '|' || (x.p).id::text
+		FROM (SELECT p, ts_rank(p.search, $1) AS rank
+			FROM cand JOIN posts p ON p.id = cand.id) x
+		WHERE $8::float4 IS NULL OR (x.rank, (x.p).id) < ($8, $9)
+		ORDER BY x.rank DESC, (x.p).id DESC LIMIT $10
+	$q$
+	USING isacd_search_query(p_q), isacd_readable_channels(p_user), p_user,
+		p_community, p_kind, p_tlp, p_since, p_cur_rank, p_cur_id, p_limit;
+END
 $$;
 
 -- Millisecond RFC 3339, for STIX.

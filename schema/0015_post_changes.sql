@@ -108,7 +108,8 @@ BEGIN
 	PERFORM isacd_event(p_channel, 'post.created', p.id, NULL, NULL);
 	outcome := 'ok'; http_status := 201;
 	loc := '/api/v1/posts/' || p.id;
-	response := isacd_post_json(p, p_user, r.role, r.access)::text;
+	response := isacd_post_json(p, p_user, r.role, r.access,
+		isacd_readable_channels(p_user))::text;
 	PERFORM isacd_idem_store(p_user, p_key, p_hash, 201, loc, response);
 	RETURN NEXT;
 END
@@ -158,7 +159,8 @@ BEGIN
 			array_agg(x.value ORDER BY x.ord), '{}') = p_ind_values
 			FROM post_indicators x WHERE x.post_id = p_post)) THEN
 		outcome := 'unchanged';
-		response := isacd_post_json(o, p_user, r.role, r.access)::text;
+		response := isacd_post_json(o, p_user, r.role, r.access,
+			isacd_readable_channels(p_user))::text;
 		RETURN NEXT; RETURN;
 	END IF;
 	INSERT INTO post_revisions (post_id, revision, editor_id, kind, title,
@@ -182,7 +184,8 @@ BEGIN
 	END IF;
 	PERFORM isacd_event(n.channel_id, 'post.updated', n.id, NULL, NULL);
 	outcome := 'ok';
-	response := isacd_post_json(n, p_user, r.role, r.access)::text;
+	response := isacd_post_json(n, p_user, r.role, r.access,
+		isacd_readable_channels(p_user))::text;
 	RETURN NEXT;
 END
 $$;
@@ -297,7 +300,8 @@ BEGIN
 	END IF;
 	outcome := 'ok'; http_status := 201;
 	loc := '/api/v1/posts/' || n.id;
-	response := isacd_post_json(n, p_user, tr.role, tr.access)::text;
+	response := isacd_post_json(n, p_user, tr.role, tr.access,
+		isacd_readable_channels(p_user))::text;
 	PERFORM isacd_idem_store(p_user, p_key, p_hash, 201, loc, response);
 	RETURN NEXT;
 END

@@ -267,9 +267,13 @@ db_connect_params(const char *conninfo, int statement_timeout_ms,
 
 	if (cap < 6)
 		return -1;
+	/* jit=off: every statement here is short and the planner's estimate
+	 * for a search over a large table can cross jit_above_cost, where
+	 * compiling costs more (tens of ms) than the query itself */
 	snprintf(options, optcap,
 	    "-c statement_timeout=%d -c idle_in_transaction_session_timeout="
-	    "%d -c TimeZone=UTC -c lock_timeout=%d -c synchronous_commit=on",
+	    "%d -c TimeZone=UTC -c lock_timeout=%d -c synchronous_commit=on"
+	    " -c jit=off",
 	    statement_timeout_ms, statement_timeout_ms * 2,
 	    statement_timeout_ms);
 	keys[n] = "dbname";

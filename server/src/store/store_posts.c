@@ -29,12 +29,13 @@ struct db_stmt store_post_list = {"post_list",
     "WITH r AS ("
     " SELECT access, role FROM isacd_channel_rights($1::uuid)"
     " WHERE channel_id = $2::uuid"
-    ")"
+    "), rc AS MATERIALIZED (SELECT isacd_readable_channels($1::uuid) AS c)"
     " SELECT r.access, x.j, x.k FROM r"
     " LEFT JOIN LATERAL ("
-    "  SELECT isacd_post_json(p, $1::uuid, r.role, r.access)::text AS j,"
+    "  SELECT isacd_post_json(p, $1::uuid, r.role, r.access, rc.c)::text"
+    "   AS j,"
     "   p.created_at::text || '|' || p.id::text AS k"
-    "  FROM posts p WHERE p.channel_id = $2::uuid"
+    "  FROM posts p, rc WHERE p.channel_id = $2::uuid"
     "   AND r.access IN ('read', 'post', 'moderate')"
     "   AND isacd_tlp_admits(p.tlp, p.author_id, p.recipients, $1::uuid)"
     "   AND ($3::text IS NULL OR p.kind = $3)"
@@ -48,7 +49,8 @@ struct db_stmt store_post_list = {"post_list",
 
 /* $1 user, $2 post → access, post json */
 struct db_stmt store_post_get = {"post_get",
-    "SELECT pr.access, isacd_post_json(p, $1::uuid, pr.role, pr.access)::text"
+    "SELECT pr.access, isacd_post_json(p, $1::uuid, pr.role, pr.access,"
+    " isacd_readable_channels($1::uuid))::text"
     " FROM isacd_post_rights($1::uuid) pr JOIN posts p ON p.id = pr.post_id"
     " WHERE pr.post_id = $2::uuid",
     2, 0};
@@ -149,23 +151,26 @@ struct db_stmt store_sighting_create = {"sighting_create",
  * → post reference json, cursor key: the posts the user may read that
  *   carry the indicator, newest first */
 struct db_stmt store_indicator_posts = {"indicator_posts",
-    "SELECT json_build_object('post', isacd_post_ref_json(p),"
+    "WITH rc AS MATERIALIZED (SELECT isacd_readable_channels($1::uuid) AS c),"
+    " m AS MATERIALIZED ("
+    "  SELECT i.post_id FROM post_indicators i, rc"
+    "  WHERE i.type = $2 AND i.value = $3 AND i.channel_id = ANY (rc.c)"
+    "  UNION SELECT i.post_id FROM post_indicators i, rc"
+    "  WHERE $4::text IS NOT NULL AND i.type = $4 AND i.value = $5"
+    "   AND i.channel_id = ANY (rc.c)"
+    "  UNION SELECT i.post_id FROM post_indicators i, rc"
+    "  WHERE $6::inet IS NOT NULL AND i.type = 'cidr'"
+    "   AND i.value::inet >>= $6::inet AND i.channel_id = ANY (rc.c))"
+    " SELECT json_build_object('post', isacd_post_ref_json(p),"
     "  'matched', (SELECT json_agg(json_build_object('type', i.type,"
     "   'value', i.value) ORDER BY i.ord) FROM post_indicators i"
     "   WHERE i.post_id = p.id AND ((i.type = $2 AND i.value = $3)"
     "    OR (i.type = $4 AND i.value = $5) OR ($6::inet IS NOT NULL"
     "     AND i.type = 'cidr' AND i.value::inet >>= $6::inet))))::text,"
     " p.created_at::text || '|' || p.id::text"
-    " FROM posts p WHERE p.id IN ("
-    "  SELECT i.post_id FROM post_indicators i"
-    "  WHERE i.type = $2 AND i.value = $3"
-    "  UNION SELECT i.post_id FROM post_indicators i"
-    "  WHERE $4::text IS NOT NULL AND i.type = $4 AND i.value = $5"
-    "  UNION SELECT i.post_id FROM post_indicators i"
-    "  WHERE $6::inet IS NOT NULL AND i.type = 'cidr'"
-    "   AND i.value::inet >>= $6::inet)"
-    " AND EXISTS (SELECT 1 FROM isacd_post_rights($1::uuid) pr"
-    "  WHERE pr.post_id = p.id AND pr.access IN ('read', 'post', 'moderate'))"
+    " FROM m JOIN posts p ON p.id = m.post_id, rc"
+    " WHERE isacd_may_read(p.channel_id, p.tlp, p.author_id, p.recipients,"
+    "  rc.c, $1::uuid)"
     " AND ($7::timestamptz IS NULL"
     "  OR (p.created_at, p.id) < ($7::timestamptz, $8::uuid))"
     " ORDER BY p.created_at DESC, p.id DESC LIMIT $9::int",
@@ -176,25 +181,27 @@ struct db_stmt store_indicator_posts = {"indicator_posts",
  * → one row per value: {index, type, value, total, posts: the 20 newest
  *   the user may read} as json text, in index order */
 struct db_stmt store_indicator_lookup = {"indicator_lookup",
-    "WITH q AS ("
+    "WITH rc AS MATERIALIZED (SELECT isacd_readable_channels($1::uuid) AS c),"
+    " q AS ("
     " SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[],"
     "  $6::text[], $7::text[]) AS q (n, type, value, alt_type, alt_value, ip)"
     "), m AS ("
     " SELECT q.n, i.post_id FROM q JOIN post_indicators i"
-    "  ON i.type = q.type AND i.value = q.value"
+    "  ON i.type = q.type AND i.value = q.value, rc"
+    "  WHERE i.channel_id = ANY (rc.c)"
     " UNION SELECT q.n, i.post_id FROM q JOIN post_indicators i"
-    "  ON i.type = q.alt_type AND i.value = q.alt_value"
+    "  ON i.type = q.alt_type AND i.value = q.alt_value, rc"
+    "  WHERE i.channel_id = ANY (rc.c)"
     " UNION SELECT q.n, i.post_id FROM q JOIN post_indicators i"
-    "  ON i.type = 'cidr' AND i.value::inet >>= q.ip::inet"
-    "  WHERE q.ip IS NOT NULL"
+    "  ON i.type = 'cidr' AND i.value::inet >>= q.ip::inet, rc"
+    "  WHERE q.ip IS NOT NULL AND i.channel_id = ANY (rc.c)"
     "), r AS ("
     " SELECT m.n, p.id,"
     "  row_number() OVER (PARTITION BY m.n ORDER BY p.created_at DESC,"
     "   p.id DESC) AS k"
-    " FROM m JOIN posts p ON p.id = m.post_id"
-    " WHERE EXISTS (SELECT 1 FROM isacd_post_rights($1::uuid) pr"
-    "  WHERE pr.post_id = p.id"
-    "   AND pr.access IN ('read', 'post', 'moderate'))"
+    " FROM m JOIN posts p ON p.id = m.post_id, rc"
+    " WHERE isacd_may_read(p.channel_id, p.tlp, p.author_id, p.recipients,"
+    "  rc.c, $1::uuid)"
     "), t AS ("
     " SELECT n, count(*) AS total FROM r GROUP BY n"
     "), a AS ("
@@ -213,34 +220,16 @@ struct db_stmt store_indicator_lookup = {"indicator_lookup",
  * → result json (post reference, rank, snippet), cursor key (rank|id):
  *   ranked, over the posts the user may read */
 struct db_stmt store_search = {"search",
-    "WITH q AS (SELECT isacd_search_query($2) AS q)"
-    " SELECT json_build_object('post', isacd_post_ref_json(x.p),"
-    "  'rank', x.rank,"
-    "  'snippet', ts_headline('english', (x.p).body, q.q,"
-    "   'MaxFragments=2, MaxWords=24, MinWords=8, StartSel=**, StopSel=**,"
-    "    FragmentDelimiter=\" ... \"'))::text,"
-    " x.rank::text || '|' || (x.p).id::text"
-    " FROM q, LATERAL ("
-    "  SELECT p, ts_rank(p.search, q.q) AS rank FROM posts p"
-    "  WHERE p.search @@ q.q"
-    "   AND EXISTS (SELECT 1 FROM isacd_post_rights($1::uuid) pr"
-    "    WHERE pr.post_id = p.id"
-    "     AND pr.access IN ('read', 'post', 'moderate'))"
-    "   AND ($3::uuid IS NULL OR p.community_id = $3::uuid)"
-    "   AND ($4::text IS NULL OR p.kind = $4)"
-    "   AND ($5::text IS NULL OR p.tlp = $5)"
-    "   AND ($6::timestamptz IS NULL OR p.created_at >= $6::timestamptz)"
-    "   AND ($7::float4 IS NULL"
-    "    OR (ts_rank(p.search, q.q), p.id) < ($7::float4, $8::uuid))"
-    "  ORDER BY rank DESC, p.id DESC LIMIT $9::int"
-    " ) x",
+    "SELECT j, k FROM isacd_search($1::uuid, $2, $3::uuid, $4, $5,"
+    " $6::timestamptz, $7::float4, $8::uuid, $9::int)",
     9, 0};
 
 /* $1 user, $2 post → access, post json, millisecond created and modified,
  * the author's organisation id, name and creation time (NULL for an
  * anonymous post: the export never names who wrote it) */
 struct db_stmt store_post_stix = {"post_stix",
-    "SELECT pr.access, isacd_post_json(p, $1::uuid, pr.role, pr.access)::text,"
+    "SELECT pr.access, isacd_post_json(p, $1::uuid, pr.role, pr.access,"
+    " isacd_readable_channels($1::uuid))::text,"
     " isacd_ts_ms(p.created_at), isacd_ts_ms(p.updated_at),"
     " CASE WHEN NOT p.anonymous THEN o.id END,"
     " CASE WHEN NOT p.anonymous THEN o.name END,"
