@@ -78,9 +78,14 @@ CREATE TABLE sightings (
 	PRIMARY KEY (post_id, organisation_id)
 );
 
--- indicators of a post, normalised (domain/indicator.c), with the post's
--- community and channel beside them so that correlation can be filtered by
--- rights without touching posts
+-- indicators of a post, normalised (domain/indicator.c), with copies of
+-- what of the post decides who may read it: its community and channel, its
+-- creation time, TLP, author and recipients.  Correlation then reads one
+-- index, in time order, and asks isacd_may_read of the copies, touching
+-- posts only for the page it shows.  Today only the TLP and the recipients
+-- change after a post is made; whatever changes, a trigger on posts copies
+-- it in the same statement (posts_copy_to_indicators), so that a copy is
+-- never staler than the post.
 CREATE TABLE post_indicators (
 	post_id uuid NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
 	ord integer NOT NULL,
@@ -89,9 +94,35 @@ CREATE TABLE post_indicators (
 	value text NOT NULL CHECK (length(value) BETWEEN 1 AND 2048),
 	community_id uuid NOT NULL,
 	channel_id uuid NOT NULL,
+	created_at timestamptz NOT NULL,
+	tlp text NOT NULL,
+	author_id uuid NOT NULL,
+	recipients uuid[] NOT NULL,
 	PRIMARY KEY (post_id, ord)
 );
-CREATE INDEX post_indicators_value_idx ON post_indicators (type, value);
+-- (everything isacd_may_read needs is in the index: counts are
+-- index-only, and a value's posts come newest first)
+CREATE INDEX post_indicators_value_idx ON post_indicators
+	(type, value, created_at DESC, post_id DESC)
+	INCLUDE (channel_id, tlp, author_id, recipients);
+
+CREATE FUNCTION isacd_posts_copy_to_indicators() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE post_indicators SET community_id = NEW.community_id,
+		channel_id = NEW.channel_id, tlp = NEW.tlp, author_id = NEW.author_id,
+		recipients = NEW.recipients
+	WHERE post_id = NEW.id;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER posts_copy_to_indicators
+	AFTER UPDATE OF community_id, channel_id, tlp, author_id, recipients
+	ON posts FOR EACH ROW
+	WHEN ((OLD.community_id, OLD.channel_id, OLD.tlp, OLD.author_id,
+		OLD.recipients) IS DISTINCT FROM (NEW.community_id, NEW.channel_id,
+		NEW.tlp, NEW.author_id, NEW.recipients))
+	EXECUTE FUNCTION isacd_posts_copy_to_indicators();
 
 -- the per-channel sequence of events: assigned under the channel's row
 -- lock, so that commit order and seq order agree
@@ -152,21 +183,23 @@ $$;
 -- statement, and a check per post that needs no other table.  A post P is
 -- readable exactly when isacd_may_read(P, isacd_readable_channels(user))
 -- holds, which is isacd_post_rights with a readable access: the same
--- channel rights and the same TLP rule.
-CREATE FUNCTION isacd_readable_channels(p_user uuid) RETURNS uuid[]
+-- channel rights and the same TLP rule.  The set is a jsonb object keyed
+-- by channel id, whose keys PostgreSQL keeps sorted: a check is a binary
+-- search (~0.3 us among 400 channels, where = ANY of an array parameter
+-- compares with every element, ~2.5 us), and since no index answers
+-- "constant ? column", it stays a filter on the rows the selective part
+-- of a query found, never a scan of every post of every readable channel.
+CREATE FUNCTION isacd_readable_channels(p_user uuid) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-	SELECT coalesce(array_agg(r.channel_id), '{}')
+	SELECT coalesce(jsonb_object_agg(r.channel_id, true), '{}')
 	FROM isacd_channel_rights(p_user) r
 	WHERE r.access IN ('read', 'post', 'moderate')
 $$;
 
--- (written as array containment, which no index answers: a filter on the
--- rows the selective part of a query found, never a scan of every post of
--- every readable channel)
 CREATE FUNCTION isacd_may_read(p_channel uuid, p_tlp text, p_author uuid,
-	p_recipients uuid[], p_readable uuid[], p_user uuid) RETURNS boolean
+	p_recipients uuid[], p_readable jsonb, p_user uuid) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$
-	SELECT ARRAY[p_channel] <@ p_readable
+	SELECT p_readable ? p_channel::text
 		AND isacd_tlp_admits(p_tlp, p_author, p_recipients, p_user)
 $$;
 
@@ -291,10 +324,11 @@ $$;
 --
 -- A post's search vector holds its title (weight A), tags and indicator
 -- values (B) and body (C), title and body stemmed as English and as Dutch,
--- tags and indicator values kept as they are ('simple').  Dutch inflection doubles a consonant after a short vowel
--- (aanval, aanvallen); the Snowball stemmer keeps it (aanval, aanvall), so
--- both the vector and the query undouble a final consonant pair of Dutch
--- stems.  Who may find a post is, as everywhere, isacd_post_rights.
+-- tags and indicator values kept as they are ('simple').  Dutch inflection
+-- doubles a consonant after a short vowel (aanval, aanvallen); the Snowball
+-- stemmer keeps it (aanval, aanvall), so both the vector and the query
+-- undouble a final consonant pair of Dutch stems.  Who may find a post is,
+-- as for every set of posts, isacd_may_read.
 
 ALTER TABLE posts ADD COLUMN search tsvector NOT NULL DEFAULT ''::tsvector;
 CREATE INDEX posts_search_idx ON posts USING gin (search);
@@ -332,33 +366,39 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- websearch syntax (words, "phrases", -excluded), in English, in Dutch
--- (undoubled as the vector is) and as written.
+-- (undoubled as the vector is) and as written; a form equal to another is
+-- left out (it would match nothing more, and the planner would count its
+-- words two or three times over when it estimates how many posts match).
 CREATE FUNCTION isacd_search_query(p_q text) RETURNS tsquery
 LANGUAGE sql IMMUTABLE STRICT AS $$
-	SELECT websearch_to_tsquery('english', p_q)
-		|| regexp_replace(websearch_to_tsquery('dutch', p_q)::text,
-			'([bcdfghjklmnpqrstvwxz])\1''', '\1''', 'g')::tsquery
-		|| websearch_to_tsquery('simple', p_q)
+	SELECT CASE WHEN x.en = x.nl AND x.nl = x.si THEN x.en
+		WHEN x.en = x.nl OR x.nl = x.si THEN x.en || x.si
+		WHEN x.en = x.si THEN x.en || x.nl
+		ELSE x.en || x.nl || x.si END
+	FROM (SELECT websearch_to_tsquery('english', p_q) AS en,
+		regexp_replace(websearch_to_tsquery('dutch', p_q)::text,
+			'([bcdfghjklmnpqrstvwxz])\1''', '\1''', 'g')::tsquery AS nl,
+		websearch_to_tsquery('simple', p_q) AS si) x
 $$;
 
 -- ---- correlation -----------------------------------------------------------
 
 -- How many other posts the user may read carry this indicator
--- (p_readable: isacd_readable_channels of the user).
-CREATE FUNCTION isacd_seen_in(p_user uuid, p_readable uuid[], p_post uuid,
+-- (p_readable: isacd_readable_channels of the user): an index-only count,
+-- isacd_may_read asked of the indicator row's copies of the post.
+CREATE FUNCTION isacd_seen_in(p_user uuid, p_readable jsonb, p_post uuid,
 	p_type text, p_value text) RETURNS bigint
 LANGUAGE sql STABLE AS $$
-	SELECT count(*) FROM post_indicators j JOIN posts o ON o.id = j.post_id
+	SELECT count(*) FROM post_indicators j
 	WHERE j.type = p_type AND j.value = p_value AND j.post_id <> p_post
-		AND j.channel_id = ANY (p_readable)
-		AND isacd_may_read(o.channel_id, o.tlp, o.author_id, o.recipients,
+		AND isacd_may_read(j.channel_id, j.tlp, j.author_id, j.recipients,
 			p_readable, p_user)
 $$;
 
 -- A post as the user sees it (role and access from isacd_post_rights),
 -- with, per indicator, how many other posts the user may read carry it.
 CREATE FUNCTION isacd_post_json(p posts, p_user uuid, p_role text,
-	p_access text, p_readable uuid[]) RETURNS json
+	p_access text, p_readable jsonb) RETURNS json
 LANGUAGE sql STABLE AS $$
 	SELECT json_build_object(
 		'id', p.id,
@@ -396,8 +436,11 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- A post as a search or correlation result: enough to decide whether to
--- open it, with its community and channel named.
-CREATE FUNCTION isacd_post_ref_json(p posts) RETURNS json
+-- open it, with its community and channel named (the caller joins them:
+-- without a FROM of its own the function is inlined, where a per-row call
+-- cost ~90 us, 1.8 s for a lookup naming 20,000 posts).
+CREATE FUNCTION isacd_post_ref_json(p posts, c communities, ch channels)
+RETURNS json
 LANGUAGE sql STABLE AS $$
 	SELECT json_build_object(
 		'id', p.id,
@@ -408,46 +451,233 @@ LANGUAGE sql STABLE AS $$
 		'community', json_build_object('id', c.id, 'name', c.name),
 		'channel', json_build_object('id', ch.id, 'name', ch.name),
 		'created_at', isacd_ts(p.created_at))
-	FROM communities c, channels ch
-	WHERE c.id = p.community_id AND ch.id = p.channel_id
 $$;
 
--- GET /search: the posts the user may read that match p_q, ranked.  The
--- candidates are the 500 newest matches (so a word in every post costs a
--- short walk down the created_at index, a rare word a few GIN entries),
--- ranked by ts_rank, with a (rank, id) cursor.  The query is planned on
--- each call with its real values (EXECUTE), since how common the words are
--- decides the plan.
+-- The pieces of search's statements (isacd_search_window and
+-- isacd_search_listed), written once.
+CREATE FUNCTION isacd_search_sql(p_part text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE p_part
+	-- $1 query, $2 readable, $3 user, $4 community, $5 kind, $6 tlp
+	WHEN 'matching' THEN $m$
+		p.search @@ $1
+		AND isacd_may_read(p.channel_id, p.tlp, p.author_id,
+			p.recipients, $2, $3)
+		AND ($4::uuid IS NULL OR p.community_id = $4)
+		AND ($5::text IS NULL OR p.kind = $5)
+		AND ($6::text IS NULL OR p.tlp = $6)$m$
+	-- a window's posts, newest first, as three arrays
+	WHEN 'arrays' THEN $a$
+		SELECT array_agg(w.id ORDER BY w.created_at DESC, w.id DESC) AS ids,
+			array_agg(w.created_at ORDER BY w.created_at DESC, w.id DESC)
+				AS times,
+			array_agg(w.rank ORDER BY w.created_at DESC, w.id DESC) AS ranks
+		FROM (SELECT p.id, p.created_at, ts_rank(p.search, $1) AS rank$a$
+	END
+$$;
+
+-- The newest p_want posts the user may read that match q, at or after
+-- p_since and older than the bound, as the GIN index lists them: with
+-- index and sequential scans off, the plan is a bitmap of the GIN index,
+-- with the created_at index's when the range is short, so that only the
+-- matches are read (an ordered walk of the created_at index, which the
+-- planner would often pick, reads every post on the way).
+CREATE FUNCTION isacd_search_listed(p_q tsquery, p_readable jsonb,
+	p_user uuid, p_community uuid, p_kind text, p_tlp text,
+	p_since timestamptz, p_before_time timestamptz, p_before_id uuid,
+	p_want integer,
+	OUT ids uuid[], OUT times timestamptz[], OUT ranks float4[])
+LANGUAGE plpgsql STABLE
+SET enable_indexscan = off SET enable_seqscan = off AS $$
+BEGIN
+	EXECUTE isacd_search_sql('arrays') || $g$
+		FROM posts p WHERE $g$ || isacd_search_sql('matching') || $g$
+			AND ($7::timestamptz IS NULL OR p.created_at >= $7)
+			AND ($8::timestamptz IS NULL OR (p.created_at, p.id) < ($8, $9))
+		ORDER BY p.created_at DESC, p.id DESC LIMIT $10) w$g$
+	INTO ids, times, ranks
+	USING p_q, p_readable, p_user, p_community, p_kind, p_tlp, p_since,
+		p_before_time, p_before_id, p_want;
+END
+$$;
+
+-- One window of a search: the 500 newest posts the user may read that
+-- match q, older than the bound (when given), with their rank.  Where they
+-- are found decides the cost, and the planner's model misjudges it (it
+-- prices a tsvector match at one operator, ~100x too low), so the choice
+-- is made here, with costs measured on 1,000,000 posts (microseconds):
+-- walking the newest posts, 2.7 a post; the GIN index's list of the
+-- matches, 0.2 a match, and 1 a match read; the created_at index's list
+-- of a time range, 0.2 a post.
+--
+--   * a word the statistics say is in at most p_gin_first posts: the GIN
+--     index lists its posts, the newest 500 readable kept;
+--   * a commoner one: walk the newest p_walk posts.  If that did not fill
+--     the window, the share of walked posts that were readable matches
+--     tells how much further the rest lies (counted twice over): walk on
+--     when that is cheaper, else ask both indexes for the matches of the
+--     time range the rest should lie in, so that only those are read, and
+--     for any still missing, the GIN index's list of everything older.
+--
+-- Every way gives the same window; only its cost differs (the last three
+-- parameters are there for the tests that show it).
+CREATE FUNCTION isacd_search_window(p_q tsquery, p_readable jsonb,
+	p_user uuid, p_community uuid, p_kind text, p_tlp text,
+	p_since timestamptz, p_before_time timestamptz, p_before_id uuid,
+	p_gin_first float8 DEFAULT 20000, p_walk integer DEFAULT 2000,
+	p_walk_us float8 DEFAULT 2.7,
+	OUT ids uuid[], OUT times timestamptz[], OUT ranks float4[])
+-- (VOLATILE only because PostgreSQL allows EXPLAIN in no other kind; it
+-- reads and writes nothing else)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+	-- $1 query, $2 readable, $3 user, $4 community, $5 kind, $6 tlp,
+	-- $7 since, $8 and $9 the bound, $10 how many, $11 how many to walk
+	older CONSTANT text := $o$
+		($7::timestamptz IS NULL OR p.created_at >= $7)
+		AND ($8::timestamptz IS NULL OR (p.created_at, p.id) < ($8, $9))$o$;
+	-- the walk: the newest $11 posts, then the matching ones among them
+	walk CONSTANT text := isacd_search_sql('arrays') || $w$
+		FROM (SELECT * FROM posts p WHERE $w$ || older || $w$
+			ORDER BY p.created_at DESC, p.id DESC LIMIT $11) p
+		WHERE $w$ || isacd_search_sql('matching') || $w$
+		ORDER BY p.created_at DESC, p.id DESC LIMIT $10) w$w$;
+	plan json;
+	estimate float8;
+	total float8;
+	want integer := 500;
+	walked integer := p_walk;
+	found integer;
+	walk_from timestamptz;
+	low timestamptz;
+	bound_time timestamptz := p_before_time;
+	bound_id uuid := p_before_id;
+	more record;
+BEGIN
+	EXECUTE 'EXPLAIN (FORMAT JSON) SELECT 1 FROM posts p WHERE p.search @@ $1'
+		INTO plan USING p_q;
+	estimate := (plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8;
+	IF estimate > p_gin_first THEN
+		SELECT greatest(c.reltuples, 1) INTO total FROM pg_class c
+		WHERE c.oid = 'posts'::regclass;
+		FOR step IN 1 .. 3 LOOP
+			walk_from := bound_time;
+			IF walk_from IS NULL THEN
+				SELECT max(p.created_at) INTO walk_from FROM posts p
+				WHERE p_since IS NULL OR p.created_at >= p_since;
+			END IF;
+			EXECUTE walk INTO more
+				USING p_q, p_readable, p_user, p_community, p_kind, p_tlp,
+					p_since, bound_time, bound_id, want, walked;
+			found := coalesce(cardinality(more.ids), 0);
+			ids := ids || more.ids;
+			times := times || more.times;
+			ranks := ranks || more.ranks;
+			want := want - found;
+			IF want = 0 THEN
+				RETURN;
+			END IF;
+			-- the window is not full, so the walk went through all its
+			-- posts: the last of them bounds what is left (none: the end)
+			EXECUTE 'SELECT p.created_at, p.id FROM posts p WHERE ' || older
+				|| ' ORDER BY p.created_at DESC, p.id DESC OFFSET $10 - 1'
+				|| ' LIMIT 1'
+				INTO bound_time, bound_id
+				USING p_q, p_readable, p_user, p_community, p_kind, p_tlp,
+					p_since, bound_time, bound_id, walked;
+			IF bound_id IS NULL THEN
+				RETURN;
+			END IF;
+			EXIT WHEN found = 0;
+			-- the posts the rest should lie in, at the rate found
+			walked := least(ceil(2.0 * want * walked / found), 1e7)::integer;
+			IF step = 3 OR p_walk_us * walked / 2
+					> 0.2 * estimate + 0.2 * walked
+						+ estimate * walked / total THEN
+				low := bound_time
+					- (walk_from - bound_time) * (2.0 * want / found);
+				EXIT WHEN p_since IS NOT NULL AND low <= p_since;
+				more := isacd_search_listed(p_q, p_readable, p_user,
+					p_community, p_kind, p_tlp, low, bound_time, bound_id,
+					want);
+				ids := ids || more.ids;
+				times := times || more.times;
+				ranks := ranks || more.ranks;
+				want := want - coalesce(cardinality(more.ids), 0);
+				IF want = 0 THEN
+					RETURN;
+				END IF;
+				-- the rest is older than the range
+				bound_time := low;
+				bound_id := '00000000-0000-0000-0000-000000000000';
+				EXIT;
+			END IF;
+		END LOOP;
+	END IF;
+	more := isacd_search_listed(p_q, p_readable, p_user, p_community,
+		p_kind, p_tlp, p_since, bound_time, bound_id, want);
+	ids := ids || more.ids;
+	times := times || more.times;
+	ranks := ranks || more.ranks;
+END
+$$;
+
+-- GET /search: the posts the user may read that match p_q, best first
+-- within windows of the 500 newest matches (isacd_search_window), so a
+-- page never ranks more than 500 posts however many match; once a
+-- window's results are all given, paging goes on into the next 500 older
+-- matches, so every match can be reached.  A result's cursor key is
+-- "rank|id" in the first window and "rank|id|time|id" after, the window's
+-- bound being its newer neighbour's oldest match (exclusive).
 CREATE FUNCTION isacd_search(p_user uuid, p_q text, p_community uuid,
 	p_kind text, p_tlp text, p_since timestamptz, p_cur_rank float4,
-	p_cur_id uuid, p_limit integer)
+	p_cur_id uuid, p_limit integer, p_win_time timestamptz, p_win_id uuid)
 RETURNS TABLE (j text, k text)
 LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	q tsquery := isacd_search_query(p_q);
+	readable jsonb := isacd_readable_channels(p_user);
+	win_time timestamptz := p_win_time;
+	win_id uuid := p_win_id;
+	cur_rank float4 := p_cur_rank;
+	cur_id uuid := p_cur_id;
+	want integer := p_limit;
+	w record;
+	suffix text;
+	n integer;
 BEGIN
-	RETURN QUERY EXECUTE $q$
-		WITH cand AS MATERIALIZED (
-			SELECT p.id FROM posts p
-			WHERE p.search @@ $1
-				AND isacd_may_read(p.channel_id, p.tlp, p.author_id,
-					p.recipients, $2, $3)
-				AND ($4::uuid IS NULL OR p.community_id = $4)
-				AND ($5::text IS NULL OR p.kind = $5)
-				AND ($6::text IS NULL OR p.tlp = $6)
-				AND ($7::timestamptz IS NULL OR p.created_at >= $7)
-			ORDER BY p.created_at DESC, p.id DESC LIMIT 500)
-		SELECT json_build_object('post', isacd_post_ref_json(x.p),
-			'rank', x.rank,
-			'snippet', ts_headline('english', (x.p).body, $1,
-				'MaxFragments=2, MaxWords=24, MinWords=8, StartSel=**, '
-				'StopSel=**, FragmentDelimiter=" ... "'))::text,
-			x.rank::text || '|' || (x.p).id::text
-		FROM (SELECT p, ts_rank(p.search, $1) AS rank
-			FROM cand JOIN posts p ON p.id = cand.id) x
-		WHERE $8::float4 IS NULL OR (x.rank, (x.p).id) < ($8, $9)
-		ORDER BY x.rank DESC, (x.p).id DESC LIMIT $10
-	$q$
-	USING isacd_search_query(p_q), isacd_readable_channels(p_user), p_user,
-		p_community, p_kind, p_tlp, p_since, p_cur_rank, p_cur_id, p_limit;
+	LOOP
+		w := isacd_search_window(q, readable, p_user, p_community, p_kind,
+			p_tlp, p_since, win_time, win_id);
+		EXIT WHEN w.ids IS NULL;
+		suffix := CASE WHEN win_time IS NOT NULL
+			THEN '|' || win_time::text || '|' || win_id::text ELSE '' END;
+		-- the page: only its posts are read again, for the reference and
+		-- the snippet (over the body's first 8,000 characters: a 64 KiB
+		-- body costs ts_headline ~20 ms)
+		RETURN QUERY
+			SELECT json_build_object('post', isacd_post_ref_json(p, c, ch),
+				'rank', x.rank,
+				'snippet', ts_headline('english', left(p.body, 8000), q,
+					'MaxFragments=2, MaxWords=24, MinWords=8, StartSel=**, '
+					'StopSel=**, FragmentDelimiter=" ... "'))::text,
+				x.rank::text || '|' || x.id::text || suffix
+			FROM (SELECT u.id, u.rank
+				FROM unnest(w.ids, w.ranks) AS u (id, rank)
+				WHERE cur_rank IS NULL OR (u.rank, u.id) < (cur_rank, cur_id)
+				ORDER BY u.rank DESC, u.id DESC LIMIT want) x
+			JOIN posts p ON p.id = x.id
+			JOIN communities c ON c.id = p.community_id
+			JOIN channels ch ON ch.id = p.channel_id
+			ORDER BY x.rank DESC, x.id DESC;
+		GET DIAGNOSTICS n = ROW_COUNT;
+		want := want - n;
+		EXIT WHEN want <= 0 OR cardinality(w.ids) < 500;
+		win_time := w.times[500];
+		win_id := w.ids[500];
+		cur_rank := NULL;
+		cur_id := NULL;
+	END LOOP;
 END
 $$;
 

@@ -48,8 +48,9 @@ CREATE FUNCTION isacd_store_indicators(p_post uuid, p_types text[],
 	p_values text[]) RETURNS void
 LANGUAGE sql AS $$
 	INSERT INTO post_indicators (post_id, ord, type, value, community_id,
-		channel_id)
-	SELECT p.id, x.o, x.t, x.v, p.community_id, p.channel_id
+		channel_id, created_at, tlp, author_id, recipients)
+	SELECT p.id, x.o, x.t, x.v, p.community_id, p.channel_id, p.created_at,
+		p.tlp, p.author_id, p.recipients
 	FROM posts p, unnest(p_types, p_values) WITH ORDINALITY x (t, v, o)
 	WHERE p.id = p_post
 $$;
@@ -286,8 +287,9 @@ BEGIN
 		o.id, o.search)
 	RETURNING * INTO n;
 	INSERT INTO post_indicators (post_id, ord, type, value, community_id,
-		channel_id)
-	SELECT n.id, x.ord, x.type, x.value, n.community_id, n.channel_id
+		channel_id, created_at, tlp, author_id, recipients)
+	SELECT n.id, x.ord, x.type, x.value, n.community_id, n.channel_id,
+		n.created_at, n.tlp, n.author_id, n.recipients
 	FROM post_indicators x WHERE x.post_id = o.id;
 	PERFORM isacd_event(p_target, 'post.created', n.id, NULL, NULL);
 	PERFORM isacd_audit(p_user, 'post.shared', o.community_id, NULL, p_ip,

@@ -11,8 +11,9 @@
 # session lookup and the statement, from `isacd sql`) at the same
 # concurrency on the same database (pgbench substitutes :name even inside
 # string literals, so values with a colon go in as variables).  Then, as a
-# member of 20 of the 50 communities: /search with a common and a rare
-# word, /indicators with a value in one post and one in 5,000, and
+# member of 20 of the 50 communities, one request at a time: /search with
+# a word in every post, one in ten, and words in 2%, 8% and 20% of them,
+# /indicators with a value in one post and one in 5,000, and
 # /indicators/lookup with 1,000 values (half of them hits), p50/p99 with
 # EXPLAIN (ANALYZE, BUFFERS) of each.  isacd and PostgreSQL on CPU 0, the
 # load on CPU 1 (as ../shared/anchors/run.sh), isacd logging at info.
@@ -141,10 +142,11 @@ psql_ -c "PREPARE q(uuid, uuid, text, text, text, timestamptz, uuid, int) AS $("
 fi
 
 if [ "${SKIP_SEARCH:-0}" != 1 ]; then
-	log "search, correlation and lookup: wrk -t1 -c4 -d${DUR}s each"
+	# one connection: the latency of one request, not of a queue on CPU 0
+	log "search, correlation and lookup: wrk -t1 -c1 -d${DUR}s each"
 	ep() { # name url [lua] -> table row
-		local f=$BENCH_TMP/wrk_$1.txt
-		taskset -c 1 wrk -t1 -c4 -d"${DUR}s" --latency -H "Authorization: Bearer $TOKEN" \
+		local f=$BENCH_TMP/wrk_$(echo "$1" | tr -c 'A-Za-z0-9' _).txt
+		taskset -c 1 wrk -t1 -c1 -d"${DUR}s" --latency -H "Authorization: Bearer $TOKEN" \
 			${3:+-s "$3"} "$2" > "$f"
 		grep -E 'Non-2xx|Socket errors' "$f" >&2 && log "WARNING: errors in $f"
 		echo "| $1 | $(awk '/^Requests\/sec:/ {print $2}' "$f") | $(to_ms "$(awk '$1 == "50%" {print $2}' "$f")") | $(to_ms "$(awk '$1 == "99%" {print $2}' "$f")") |"
@@ -169,10 +171,14 @@ PY
 		/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(1 for r in d["results"] if r["total"]), len(d["results"]), len(d["errors"]))')
 	log "lookup of 1,000: values with hits, values answered, errors: $n"
 	echo
-	echo "| as a member of 20 communities, c4, ${DUR}s | req/s | p50 ms | p99 ms |"
+	echo "| as a member of 20 communities, c1, ${DUR}s | req/s | p50 ms | p99 ms |"
 	echo "|---|---|---|---|"
-	ep "GET /search?q=phishing (every title)" "$A/search?q=phishing"
+	ep "GET /search?q=phishing (every post)" "$A/search?q=phishing"
 	ep "GET /search?q=zeppelin (ten posts)" "$A/search?q=zeppelin"
+	ep "GET /search?q=tag7 (2% of posts)" "$A/search?q=tag7"
+	ep "GET /search?q=tag1 or tag2 or tag3 or tag4 (8%)" "$A/search?q=tag1+or+tag2+or+tag3+or+tag4"
+	ep "GET /search?q=tag1 or ... or tag10 (20%)" \
+		"$A/search?q=tag1+or+tag2+or+tag3+or+tag4+or+tag5+or+tag6+or+tag7+or+tag8+or+tag9+or+tag10"
 	ep "GET /indicators, a value in 1 post" "$A/indicators?type=ipv4&value=203.0.113.201"
 	ep "GET /indicators, a value in 5,000 posts" "$A/indicators?type=ipv4&value=198.51.100.77"
 	ep "POST /indicators/lookup, 1,000 values (half hits)" "$A/indicators/lookup" "$BENCH_TMP/lookup.lua"
@@ -181,10 +187,17 @@ PY
 		echo "EXPLAIN (ANALYZE, BUFFERS) of $1:"
 		psql_ -c "PREPARE q($2) AS $("$ISACD" sql "$1")" -c "EXPLAIN (ANALYZE, BUFFERS) EXECUTE q($3)" | sed 's/^/    /'
 	}
-	explain search "uuid, text, uuid, text, text, timestamptz, float4, uuid, int" \
-		"'$USER_ID', 'phishing', NULL, NULL, NULL, NULL, NULL, NULL, 51"
-	explain search "uuid, text, uuid, text, text, timestamptz, float4, uuid, int" \
-		"'$USER_ID', 'zeppelin', NULL, NULL, NULL, NULL, NULL, NULL, 51"
+	# search is plpgsql (isacd_search_window picks how to find the
+	# matches): auto_explain shows the plans of the statements it runs
+	explain_search() { # words
+		echo "EXPLAIN (ANALYZE, BUFFERS) of the statements of search for '$1' (those over 1 ms):"
+		psql_ -c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 1" \
+			-c "SET auto_explain.log_nested_statements = on" -c "SET auto_explain.log_analyze = on" \
+			-c "SET auto_explain.log_buffers = on" -c "SET client_min_messages = log" \
+			-c "SELECT count(*) FROM isacd_search('$USER_ID', '$1', NULL, NULL, NULL, NULL, NULL, NULL, 51, NULL, NULL)" \
+			2>&1 | sed -e 's/^psql:[^ ]* LOG:  /-- /' -e 's/^/    /'
+	}
+	for w in phishing zeppelin tag7 "tag1 or tag2 or tag3 or tag4"; do explain_search "$w"; done
 	explain indicator_posts "uuid, text, text, text, text, inet, timestamptz, uuid, int" \
 		"'$USER_ID', 'ipv4', '198.51.100.77', 'ipv6', '::ffff:198.51.100.77', '198.51.100.77', NULL, NULL, 51"
 	LOOKUP_ARGS=$(/usr/bin/python3 - "$BENCH_TMP" <<'PY'

@@ -113,9 +113,10 @@ CROSS JOIN LATERAL (SELECT CASE WHEN g % 20 = 0 THEN 'TLP:RED'
 		|| CASE WHEN g % 100000 = 7 THEN ' seen near a zeppelin' ELSE '' END
 		AS title) t;
 
-INSERT INTO post_indicators (post_id, ord, type, value, community_id, channel_id)
+INSERT INTO post_indicators (post_id, ord, type, value, community_id, channel_id,
+	created_at, tlp, author_id, recipients)
 SELECT p.id, k, (ARRAY['ipv4', 'domain', 'sha256'])[k], iv.v[k],
-	p.community_id, p.channel_id
+	p.community_id, p.channel_id, p.created_at, p.tlp, p.author_id, p.recipients
 FROM iv JOIN posts p ON p.id = iv.id, generate_series(1, 3) k;
 -- a value in exactly 5,000 posts (across communities) and one in one post
 UPDATE post_indicators SET value = '198.51.100.77'

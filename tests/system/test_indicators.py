@@ -190,6 +190,43 @@ def test_seen_in_counts_only_other_readable_posts(server, w, spread, role):
     assert i == {"type": "ipv4", "value": v, "seen_in": len(MAY_READ[role]) - 1}
 
 
+def test_an_edit_of_tlp_or_recipients_moves_correlation_at_once(server, w):
+    # correlation reads the indicator rows' copies of their post's TLP and
+    # recipients; an edit must move them in the same request
+    v = net() + ".4"
+    a = [ind("ipv4", v)]
+    p = with_ind(server, w, a, title="Moves between audiences")
+    other = with_ind(server, w, a, title="Stays green")
+    at = w.tok("author")
+
+    def seen(role):
+        return set(found_ids(server, w.tok(role), "ipv4", v))
+
+    def seen_in(role):
+        return get_post(server, w.tok(role), other["id"])["indicators"][0]["seen_in"]
+
+    assert p["id"] in seen("member") and seen_in("member") == 1
+    expect(server.patch("posts/%s" % p["id"], token=at,
+                        json={"tlp": "TLP:RED", "recipients": [w.reader["id"]]}), 200)
+    assert p["id"] not in seen("member") and seen_in("member") == 0
+    assert p["id"] in seen("reader") and seen_in("reader") == 1
+    expect(server.patch("posts/%s" % p["id"], token=at,
+                        json={"recipients": [w.member["id"]]}), 200)
+    assert p["id"] in seen("member") and seen_in("member") == 1
+    assert p["id"] not in seen("reader") and seen_in("reader") == 0
+    body = {"indicators": [ind("ipv4", v)]}
+    r = expect(server.post("indicators/lookup", token=w.tok("reader"), json=body), 200)
+    assert r["results"][0]["total"] == 1 and p["id"] not in str(r)
+    expect(server.patch("posts/%s" % p["id"], token=at, json={"tlp": "TLP:AMBER"}), 200)
+    assert p["id"] in seen("reader") and p["id"] in seen("member")
+    # and no indicator row ever disagrees with its post
+    assert server.sql(
+        "SELECT count(*) FROM post_indicators i JOIN posts p ON p.id = i.post_id"
+        " WHERE (i.community_id, i.channel_id, i.created_at, i.tlp, i.author_id,"
+        "  i.recipients) IS DISTINCT FROM (p.community_id, p.channel_id,"
+        "  p.created_at, p.tlp, p.author_id, p.recipients)")[0][0] == 0
+
+
 @pytest.mark.parametrize("params,field", [
     ({"type": "ipv4", "value": "999.1.1.1"}, "value"),
     ({"type": "ipv4", "value": "01.2.3.4"}, "value"),

@@ -814,3 +814,14 @@ def test_sightings_and_comments_of_a_hidden_post_are_404(server, w):
     for path in ("posts/%s/sightings", "posts/%s/comments"):
         is_problem(server.post(path % p["id"], token=w.tok("member"), json={"body": "x"}
                                if "comments" in path else {}), 404)
+
+
+def test_every_indicator_row_agrees_with_its_post(server, w):
+    # (last in the module: after every create, edit, share and delete
+    # above) correlation trusts the indicator rows' copies of their post
+    assert server.sql("SELECT count(*) FROM post_indicators")[0][0] > 0
+    assert server.sql(
+        "SELECT count(*) FROM post_indicators i LEFT JOIN posts p ON p.id = i.post_id"
+        " WHERE (i.community_id, i.channel_id, i.created_at, i.tlp, i.author_id,"
+        "  i.recipients) IS DISTINCT FROM (p.community_id, p.channel_id,"
+        "  p.created_at, p.tlp, p.author_id, p.recipients)")[0][0] == 0

@@ -10,6 +10,7 @@ caller may not read (TLP:RED without being a recipient, a restricted channel,
 another community).  q is 1 to 500 characters.
 """
 
+import base64
 import time
 
 import pytest
@@ -121,6 +122,81 @@ def test_results_page_by_cursor_without_repeats(server, w):
         assert i["post"]["community"] == {"id": w.c1, "name": w.c1_name}
         assert i["post"]["channel"] == {"id": w.ch("general"),
                                         "name": w.channels["general"]["name"]}
+
+
+@pytest.fixture(scope="module")
+def many(server, w):
+    """530 posts with one word, more than a ranked window (500), oldest
+    first, with other posts of the channel between them."""
+    m = marker()
+    made = []
+    for i in range(530):
+        made.append(post(server, w, "Window %s %d" % (m, i), (m + " ") * (1 + i % 7))["id"])
+        if i % 5 == 0:
+            post(server, w, "Between %d" % i, "no such word here")
+    return m, made
+
+
+def test_every_match_is_reached_past_the_first_window_of_500(server, w, many):
+    # a word in more posts than one ranked window (500): the first pages
+    # rank the 500 newest matches best first, the next ones the older
+    # matches, and every match comes exactly once
+    m, made = many
+    items, pages = walk(server, "search?q=" + m, w.tok("member"), limit=200)
+    ids = [i["post"]["id"] for i in items]
+    assert len(ids) == 530 and set(ids) == set(made)
+    assert pages == 3
+    newest, oldest = ids[:500], ids[500:]
+    assert set(newest) == set(made[30:]) and set(oldest) == set(made[:30])
+    for part in (items[:500], items[500:]):
+        ranks = [i["rank"] for i in part]
+        assert ranks == sorted(ranks, reverse=True)
+    # a smaller page size crosses the window inside a page the same way
+    items, _ = walk(server, "search?q=" + m, w.tok("member"), limit=170)
+    assert [i["post"]["id"] for i in items] == ids
+
+
+@pytest.mark.parametrize("gin_first,walk_n,walk_us", [
+    (1e12, 2000, 2.7),  # the GIN index lists every match
+    (-1, 100000, 2.7),  # one walk covers every post
+    (-1, 7, 0),         # short walks, walking on at the rate found
+    (-1, 7, 1e9),       # a short walk, then the time range the rest is in
+    (-1, 1, 2.7),       # a walk that finds nothing, then the index
+], ids=["index", "long-walk", "walk-on", "range", "empty-walk"])
+def test_every_way_to_find_a_window_finds_the_same_one(server, w, many, gin_first, walk_n,
+                                                       walk_us):
+    # isacd_search_window picks how to find the newest 500 matches by how
+    # common the word is; whichever way it goes, the window is the same
+    m, made = many
+    user = w.users["member"]["id"]
+
+    def window(gin, n, us, before=None):
+        rows = server.sql(
+            "SELECT w.ids::text[], w.times::text[] FROM isacd_search_window("
+            " isacd_search_query(%s), isacd_readable_channels(%s), %s, NULL, NULL,"
+            " NULL, NULL, %s, %s, %s, %s, %s) w",
+            (m, user, user, before and before[0], before and before[1], gin, n, us))
+        return rows[0]
+
+    ids, times = window(gin_first, walk_n, walk_us)
+    assert ids == list(reversed(made))[:500]
+    rest, _ = window(gin_first, walk_n, walk_us, (times[-1], ids[-1]))
+    assert rest == list(reversed(made))[500:]
+    # and the default choice agrees
+    assert window(20000, 2000, 2.7) == (ids, times)
+
+
+@pytest.mark.parametrize("raw", [
+    "0.5|%s|" % ("0" * 8 + "-0000-0000-0000-" + "0" * 12),
+    "0.5|%s|yesterday|%s" % (("0" * 8 + "-0000-0000-0000-" + "0" * 12,) * 2),
+    "0.5|%s|2026-12-02 06:00:00+00|nope" % ("0" * 8 + "-0000-0000-0000-" + "0" * 12),
+    "0.5|%s|2026-12-02 06:00:00+00" % ("0" * 8 + "-0000-0000-0000-" + "0" * 12),
+    "2026-12-02 06:00:00+00|%s" % ("0" * 8 + "-0000-0000-0000-" + "0" * 12),
+])
+def test_a_forged_search_cursor_is_400(server, w, raw):
+    cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    is_problem(server.get("search", token=w.tok("member"),
+                          params={"q": "anything", "cursor": cursor}), 400)
 
 
 def test_a_snippet_quotes_its_own_post_with_matches_in_bold(server, w):

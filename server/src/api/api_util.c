@@ -24,8 +24,8 @@ struct api_query_ctx {
 
 static void api_query_done(struct db_result *res, void *arg);
 static const char *api_conflict_message(const char *constraint);
-static int api_list_params(struct http_req *r, enum api_cursor kind, int *limit,
-    const char **cur_time, const char **cur_id);
+static int api_list_params(
+    struct http_req *r, enum api_cursor kind, int *limit, const char *cur[4]);
 static void api_list_done(struct http_req *r, PGresult *res);
 static void api_list_respond(
     struct http_req *r, PGresult *res, int limit, int col);
@@ -213,19 +213,27 @@ api_uuid_param(struct http_req *r, const char *name)
 /*
  * ?limit= and ?cursor=.  A cursor is the base64url of the last item's key,
  * of the list's own kind: "time|uuid" for lists ordered by (created_at,
- * id), "rank|uuid" for search results, the decimal id for lists ordered by
- * a number (the audit trail, revisions).  A cursor of another kind is 400.
+ * id), "rank|uuid" or "rank|uuid|time|uuid" (past the first window, whose
+ * bound the last two name) for search results, the decimal id for lists
+ * ordered by a number (the audit trail, revisions).  A cursor of another
+ * kind is 400.  cur[0], cur[1]: the time or rank and the id; cur[2],
+ * cur[3]: a search window's bound.
  */
+static bool
+api_cursor_time(const char *s, size_t n)
+{
+	return n > 0 && strspn(s, "0123456789-:. +") == n;
+}
+
 static int
-api_list_params(struct http_req *r, enum api_cursor kind, int *limit,
-    const char **cur_time, const char **cur_id)
+api_list_params(
+    struct http_req *r, enum api_cursor kind, int *limit, const char *cur[4])
 {
 	const char *v;
 	int rc;
 
 	*limit = 50;
-	*cur_time = NULL;
-	*cur_id = NULL;
+	cur[0] = cur[1] = cur[2] = cur[3] = NULL;
 	rc = http_req_query(r, "limit", &v);
 	if (rc < 0)
 		goto bad_limit;
@@ -244,10 +252,11 @@ api_list_params(struct http_req *r, enum api_cursor kind, int *limit,
 	if (rc < 0)
 		goto bad_cursor;
 	if (rc > 0) {
-		uint8_t buf[128];
+		uint8_t buf[192];
 		long n =
 		    codec_base64url_decode(buf, sizeof(buf) - 1, v, strlen(v));
-		char *bar, *text;
+		char *bar, *text, *id;
+		size_t lead;
 
 		if (n <= 0)
 			goto bad_cursor;
@@ -256,21 +265,39 @@ api_list_params(struct http_req *r, enum api_cursor kind, int *limit,
 		if (kind == CURSOR_ID) {
 			if (n > 18 || strspn(text, "0123456789") != (size_t)n)
 				goto bad_cursor;
-			*cur_id = text;
+			cur[1] = text;
 			return 0;
 		}
 		bar = strchr(text, '|');
-		if (bar == NULL || bar == text ||
-		    !codec_uuid_valid(bar + 1, strlen(bar + 1)))
+		if (bar == NULL || bar == text)
 			goto bad_cursor;
+		lead = (size_t)(bar - text);
 		*bar = '\0';
-		if (strspn(text,
-		        kind == CURSOR_RANK
-		            ? "0123456789.e-+"
-		            : "0123456789-:. +") != (size_t)(bar - text))
+		id = bar + 1;
+		if (kind == CURSOR_RANK) {
+			if (strspn(text, "0123456789.e-+") != lead)
+				goto bad_cursor;
+			bar = strchr(id, '|');
+			if (bar != NULL) {
+				char *wid;
+
+				*bar = '\0';
+				wid = strchr(bar + 1, '|');
+				if (wid == NULL ||
+				    !api_cursor_time(
+				        bar + 1, (size_t)(wid - bar - 1)) ||
+				    !codec_uuid_valid(wid + 1, strlen(wid + 1)))
+					goto bad_cursor;
+				*wid = '\0';
+				cur[2] = bar + 1;
+				cur[3] = wid + 1;
+			}
+		} else if (!api_cursor_time(text, lead))
 			goto bad_cursor;
-		*cur_time = text;
-		*cur_id = bar + 1;
+		if (!codec_uuid_valid(id, strlen(id)))
+			goto bad_cursor;
+		cur[0] = text;
+		cur[1] = id;
 	}
 	return 0;
 bad_limit:
@@ -308,15 +335,20 @@ api_list_query_kind(struct http_req *r, struct db_stmt *st,
     enum api_cursor kind)
 {
 	const char **params =
-	    arena_alloc(r->arena, (nlead + 3) * sizeof(char *));
+	    arena_alloc(r->arena, (nlead + 5) * sizeof(char *));
 	struct api_list_state *ls = arena_zalloc(r->arena, sizeof(*ls));
+	const char *cur[4];
 
-	if (api_list_params(
-	        r, kind, &ls->limit, &params[nlead], &params[nlead + 1]) != 0)
+	if (api_list_params(r, kind, &ls->limit, cur) != 0)
 		return;
 	for (size_t i = 0; i < nlead; i++)
 		params[i] = lead[i];
+	params[nlead] = cur[0];
+	params[nlead + 1] = cur[1];
 	params[nlead + 2] = arena_printf(r->arena, "%d", ls->limit + 1);
+	/* a search window's bound follows (the statement's last two) */
+	params[nlead + 3] = cur[2];
+	params[nlead + 4] = cur[3];
 	ls->gate = gate;
 	ls->need = need;
 	r->state = ls;

@@ -29,11 +29,12 @@ struct db_stmt store_post_list = {"post_list",
     "WITH r AS ("
     " SELECT access, role FROM isacd_channel_rights($1::uuid)"
     " WHERE channel_id = $2::uuid"
-    "), rc AS MATERIALIZED (SELECT isacd_readable_channels($1::uuid) AS c)"
+    "), rc AS MATERIALIZED ("
+    " SELECT isacd_readable_channels($1::uuid) AS readable)"
     " SELECT r.access, x.j, x.k FROM r"
     " LEFT JOIN LATERAL ("
-    "  SELECT isacd_post_json(p, $1::uuid, r.role, r.access, rc.c)::text"
-    "   AS j,"
+    "  SELECT isacd_post_json(p, $1::uuid, r.role, r.access,"
+    "   rc.readable)::text AS j,"
     "   p.created_at::text || '|' || p.id::text AS k"
     "  FROM posts p, rc WHERE p.channel_id = $2::uuid"
     "   AND r.access IN ('read', 'post', 'moderate')"
@@ -145,35 +146,54 @@ struct db_stmt store_sighting_create = {"sighting_create",
     "$1::uuid, $2::uuid, $3, $4, $5)",
     5, 0};
 
+/* an indicator row x the caller may read (rc: the readable channels, the
+ * cursor $7, $8): isacd_may_read of the row's copies of its post */
+#define INDICATOR_READABLE                                                     \
+	"isacd_may_read(x.channel_id, x.tlp, x.author_id, x.recipients,"       \
+	" rc.readable, $1::uuid) AND ($7::timestamptz IS NULL"                 \
+	" OR (x.created_at, x.post_id) < ($7::timestamptz, $8::uuid))"
+
 /* $1 user, $2 type, $3 value, $4 other type, $5 other value (an IPv4 and
  * its IPv4-mapped IPv6, either way), $6 address for containing CIDRs,
  * $7 cursor time, $8 cursor id, $9 limit + 1
  * → post reference json, cursor key: the posts the user may read that
  *   carry the indicator, newest first */
 struct db_stmt store_indicator_posts = {"indicator_posts",
-    "WITH rc AS MATERIALIZED (SELECT isacd_readable_channels($1::uuid) AS c),"
-    " m AS MATERIALIZED ("
-    "  SELECT i.post_id FROM post_indicators i, rc"
-    "  WHERE i.type = $2 AND i.value = $3 AND i.channel_id = ANY (rc.c)"
-    "  UNION SELECT i.post_id FROM post_indicators i, rc"
-    "  WHERE $4::text IS NOT NULL AND i.type = $4 AND i.value = $5"
-    "   AND i.channel_id = ANY (rc.c)"
-    "  UNION SELECT i.post_id FROM post_indicators i, rc"
-    "  WHERE $6::inet IS NOT NULL AND i.type = 'cidr'"
-    "   AND i.value::inet >>= $6::inet AND i.channel_id = ANY (rc.c))"
-    " SELECT json_build_object('post', isacd_post_ref_json(p),"
+    /* each kind of match comes newest first from post_indicators_value_idx
+     * (the CIDRs from their GiST index, then sorted), checked on the
+     * index's copies of the post and cut at the page; the three are merged
+     * and only the page's posts are read */
+    "WITH rc AS MATERIALIZED ("
+    " SELECT isacd_readable_channels($1::uuid) AS readable),"
+    " m AS ("
+    "  SELECT DISTINCT ON (i.created_at, i.post_id) i.created_at, i.post_id"
+    "  FROM ("
+    "   (SELECT x.created_at, x.post_id FROM post_indicators x, rc"
+    "    WHERE x.type = $2 AND x.value = $3 AND " INDICATOR_READABLE
+    "    ORDER BY x.created_at DESC, x.post_id DESC LIMIT $9::int)"
+    "   UNION ALL (SELECT x.created_at, x.post_id FROM post_indicators x, rc"
+    "    WHERE $4::text IS NOT NULL AND x.type = $4 AND x.value = $5"
+    "     AND " INDICATOR_READABLE
+    "    ORDER BY x.created_at DESC, x.post_id DESC LIMIT $9::int)"
+    "   UNION ALL (SELECT x.created_at, x.post_id FROM post_indicators x, rc"
+    "    WHERE $6::inet IS NOT NULL AND x.type = 'cidr'"
+    "     AND x.value::inet >>= $6::inet AND " INDICATOR_READABLE
+    "    ORDER BY x.created_at DESC, x.post_id DESC LIMIT $9::int)"
+    "  ) i ORDER BY i.created_at DESC, i.post_id DESC LIMIT $9::int)"
+    " SELECT json_build_object('post', isacd_post_ref_json(p, c, ch),"
+    /* (OFFSET 0: the post's own indicators by its key, then the test;
+     * else a generic plan ORs three index scans per post) */
     "  'matched', (SELECT json_agg(json_build_object('type', i.type,"
-    "   'value', i.value) ORDER BY i.ord) FROM post_indicators i"
-    "   WHERE i.post_id = p.id AND ((i.type = $2 AND i.value = $3)"
+    "   'value', i.value) ORDER BY i.ord) FROM (SELECT * FROM"
+    "    post_indicators i WHERE i.post_id = p.id OFFSET 0) i"
+    "   WHERE (i.type = $2 AND i.value = $3)"
     "    OR (i.type = $4 AND i.value = $5) OR ($6::inet IS NOT NULL"
-    "     AND i.type = 'cidr' AND i.value::inet >>= $6::inet))))::text,"
+    "     AND i.type = 'cidr' AND i.value::inet >>= $6::inet)))::text,"
     " p.created_at::text || '|' || p.id::text"
-    " FROM m JOIN posts p ON p.id = m.post_id, rc"
-    " WHERE isacd_may_read(p.channel_id, p.tlp, p.author_id, p.recipients,"
-    "  rc.c, $1::uuid)"
-    " AND ($7::timestamptz IS NULL"
-    "  OR (p.created_at, p.id) < ($7::timestamptz, $8::uuid))"
-    " ORDER BY p.created_at DESC, p.id DESC LIMIT $9::int",
+    " FROM m JOIN posts p ON p.id = m.post_id"
+    " JOIN communities c ON c.id = p.community_id"
+    " JOIN channels ch ON ch.id = p.channel_id"
+    " ORDER BY m.created_at DESC, m.post_id DESC",
     9, 0};
 
 /* $1 user, $2 indexes int[], $3 types, $4 values, $5 other types, $6 other
@@ -181,32 +201,39 @@ struct db_stmt store_indicator_posts = {"indicator_posts",
  * → one row per value: {index, type, value, total, posts: the 20 newest
  *   the user may read} as json text, in index order */
 struct db_stmt store_indicator_lookup = {"indicator_lookup",
-    "WITH rc AS MATERIALIZED (SELECT isacd_readable_channels($1::uuid) AS c),"
+    /* counted and ordered on post_indicators_value_idx and its copies of
+     * the posts: only the posts named are read */
+    "WITH rc AS MATERIALIZED ("
+    " SELECT isacd_readable_channels($1::uuid) AS readable),"
     " q AS ("
     " SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[],"
     "  $6::text[], $7::text[]) AS q (n, type, value, alt_type, alt_value, ip)"
+    "), i AS ("
+    " SELECT q.n, x.* FROM q JOIN post_indicators x"
+    "  ON x.type = q.type AND x.value = q.value"
+    " UNION ALL SELECT q.n, x.* FROM q JOIN post_indicators x"
+    "  ON x.type = q.alt_type AND x.value = q.alt_value"
+    " UNION ALL SELECT q.n, x.* FROM q JOIN post_indicators x"
+    "  ON x.type = 'cidr' AND x.value::inet >>= q.ip::inet"
+    "  WHERE q.ip IS NOT NULL"
     "), m AS ("
-    " SELECT q.n, i.post_id FROM q JOIN post_indicators i"
-    "  ON i.type = q.type AND i.value = q.value, rc"
-    "  WHERE i.channel_id = ANY (rc.c)"
-    " UNION SELECT q.n, i.post_id FROM q JOIN post_indicators i"
-    "  ON i.type = q.alt_type AND i.value = q.alt_value, rc"
-    "  WHERE i.channel_id = ANY (rc.c)"
-    " UNION SELECT q.n, i.post_id FROM q JOIN post_indicators i"
-    "  ON i.type = 'cidr' AND i.value::inet >>= q.ip::inet, rc"
-    "  WHERE q.ip IS NOT NULL AND i.channel_id = ANY (rc.c)"
+    " SELECT DISTINCT i.n, i.post_id, i.created_at FROM i, rc"
+    " WHERE isacd_may_read(i.channel_id, i.tlp, i.author_id, i.recipients,"
+    "  rc.readable, $1::uuid)"
     "), r AS ("
-    " SELECT m.n, p.id,"
-    "  row_number() OVER (PARTITION BY m.n ORDER BY p.created_at DESC,"
-    "   p.id DESC) AS k"
-    " FROM m JOIN posts p ON p.id = m.post_id, rc"
-    " WHERE isacd_may_read(p.channel_id, p.tlp, p.author_id, p.recipients,"
-    "  rc.c, $1::uuid)"
+    " SELECT m.n, m.post_id,"
+    "  row_number() OVER (PARTITION BY m.n ORDER BY m.created_at DESC,"
+    "   m.post_id DESC) AS k"
+    " FROM m"
     "), t AS ("
     " SELECT n, count(*) AS total FROM r GROUP BY n"
     "), a AS ("
-    " SELECT r.n, json_agg(isacd_post_ref_json(p) ORDER BY r.k) AS posts"
-    " FROM r JOIN posts p ON p.id = r.id WHERE r.k <= 20 GROUP BY r.n"
+    " SELECT r.n, json_agg(isacd_post_ref_json(p, c, ch) ORDER BY r.k)"
+    "  AS posts"
+    " FROM r JOIN posts p ON p.id = r.post_id"
+    " JOIN communities c ON c.id = p.community_id"
+    " JOIN channels ch ON ch.id = p.channel_id"
+    " WHERE r.k <= 20 GROUP BY r.n"
     ")"
     " SELECT json_build_object('index', q.n, 'type', q.type, 'value', q.value,"
     "  'total', coalesce(t.total, 0),"
@@ -216,13 +243,16 @@ struct db_stmt store_indicator_lookup = {"indicator_lookup",
     7, 0};
 
 /* $1 user, $2 query text, $3 community or NULL, $4 kind, $5 tlp, $6 since,
- * $7 cursor rank, $8 cursor id, $9 limit + 1
- * → result json (post reference, rank, snippet), cursor key (rank|id):
- *   ranked, over the posts the user may read */
+ * $7 cursor rank, $8 cursor id, $9 limit + 1, $10 and $11 the cursor's
+ * window bound (NULL in the first window)
+ * → result json (post reference, rank, snippet), cursor key
+ *   (rank|id[|time|id]): over the posts the user may read, best first
+ *   within windows of the 500 newest matches (isacd_search) */
 struct db_stmt store_search = {"search",
     "SELECT j, k FROM isacd_search($1::uuid, $2, $3::uuid, $4, $5,"
-    " $6::timestamptz, $7::float4, $8::uuid, $9::int)",
-    9, 0};
+    " $6::timestamptz, $7::float4, $8::uuid, $9::int, $10::timestamptz,"
+    " $11::uuid)",
+    11, 0};
 
 /* $1 user, $2 post → access, post json, millisecond created and modified,
  * the author's organisation id, name and creation time (NULL for an
