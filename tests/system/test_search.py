@@ -287,7 +287,7 @@ def test_q_of_500_characters_is_accepted(server, w):
 
 @pytest.mark.parametrize("params", [
     {}, {"q": ""}, {"q": "x" * 501}, {"q": "x" * 1000}, {"q": "é" * 501},
-    {"q": "tab\there"}, {"q": "a", "community_id": "nope"},
+    {"q": "tab\there"}, {"q": "del\x7fhere"}, {"q": "a", "community_id": "nope"},
     {"q": "a", "community_id": ""}, {"q": "a", "kind": "rumour"}, {"q": "a", "kind": ""},
     {"q": "a", "tlp": "TLP:WHITE"}, {"q": "a", "tlp": "green"},
     {"q": "a", "since": "yesterday"}, {"q": "a", "since": "2026-01-01"},

@@ -242,8 +242,7 @@ api_lookup_done(struct http_req *r, PGresult *res)
 /* ---- search ---------------------------------------------------------------
  */
 
-/* RFC 3339: 2026-11-28T14:00:00Z, with optional fraction and offset */
-static bool
+bool
 api_rfc3339(const char *s)
 {
 	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
@@ -268,50 +267,55 @@ api_rfc3339(const char *s)
 	    s[i + 5] >= '0' && s[i + 5] <= '9' && s[i + 6] == '\0';
 }
 
-void
-api_search(struct http_req *r)
+const char *
+api_search_check(struct http_req *r, const char *lead[6])
 {
-	const char *lead[6] = {api_principal(r)->user_id};
-	const char *bad = NULL;
-	char *community = arena_alloc(r->arena, 37);
+	char *community;
 	size_t qlen;
 
 	if (http_req_query(r, "q", &lead[1]) <= 0 ||
 	    (qlen = codec_utf8_len(lead[1], strlen(lead[1]))) == 0 ||
 	    qlen > SEARCH_Q_MAX)
-		bad = "q must be 1 to 500 characters: words, \"a phrase\", "
-		      "-excluded";
-	else if (http_req_query(r, "community_id", &lead[2]) < 0 ||
-	    (lead[2] && !codec_uuid_valid(lead[2], strlen(lead[2]))))
-		bad = "community_id must be a UUID";
-	else if (http_req_query(r, "kind", &lead[3]) < 0 ||
-	    (lead[3] && !api_in(lead[3], search_kinds)))
-		bad = "kind must be incident, vulnerability, advisory, "
-		      "indicators, question or discussion";
-	else if (http_req_query(r, "tlp", &lead[4]) < 0 ||
-	    (lead[4] && !api_in(lead[4], search_tlps)))
-		bad = "tlp must be a TLP 2.0 label such as TLP:AMBER";
-	else if (http_req_query(r, "since", &lead[5]) < 0 ||
-	    (lead[5] && !api_rfc3339(lead[5])))
-		bad = "since must be an RFC 3339 time such as "
-		      "2026-11-28T14:00:00Z";
-	if (bad != NULL) {
-		http_respond_problem(r, 400, bad);
-		return;
-	}
+		return "q must be 1 to 500 characters: words, \"a phrase\", "
+		       "-excluded";
 	for (const char *p = lead[1]; *p; p++)
-		if ((unsigned char)*p < 0x20) {
-			http_respond_problem(
-			    r, 400, "q must not contain control characters");
-			return;
-		}
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
+			return "q must not contain control characters";
+	if (http_req_query(r, "community_id", &lead[2]) < 0 ||
+	    (lead[2] && !codec_uuid_valid(lead[2], strlen(lead[2]))))
+		return "community_id must be a UUID";
+	if (http_req_query(r, "kind", &lead[3]) < 0 ||
+	    (lead[3] && !api_in(lead[3], search_kinds)))
+		return "kind must be incident, vulnerability, advisory, "
+		       "indicators, question or discussion";
+	if (http_req_query(r, "tlp", &lead[4]) < 0 ||
+	    (lead[4] && !api_in(lead[4], search_tlps)))
+		return "tlp must be a TLP 2.0 label such as TLP:AMBER";
+	if (http_req_query(r, "since", &lead[5]) < 0 ||
+	    (lead[5] && !api_rfc3339(lead[5])))
+		return "since must be an RFC 3339 time such as "
+		       "2026-11-28T14:00:00Z";
 	if (lead[2] != NULL) {
+		community = arena_alloc(r->arena, 37);
 		for (int i = 0; i < 36; i++)
 			community[i] = (lead[2][i] >= 'A' && lead[2][i] <= 'F')
 			    ? (char)(lead[2][i] - 'A' + 'a')
 			    : lead[2][i];
 		community[36] = '\0';
 		lead[2] = community;
+	}
+	return NULL;
+}
+
+void
+api_search(struct http_req *r)
+{
+	const char *lead[6] = {api_principal(r)->user_id};
+	const char *bad = api_search_check(r, lead);
+
+	if (bad != NULL) {
+		http_respond_problem(r, 400, bad);
+		return;
 	}
 	api_list_query_kind(
 	    r, &store_search, lead, 6, GATE_NONE, 0, CURSOR_RANK);

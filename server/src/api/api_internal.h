@@ -115,6 +115,19 @@ enum api_cursor {
 	CURSOR_RANK, /* "rank|uuid": search results */
 	CURSOR_ID,   /* a decimal id: the audit trail, revisions */
 };
+/**
+ * ?limit= and ?cursor= of a list of this kind: NULL with *limit (50 when
+ * absent) and cur[] set — the time or rank and the id (CURSOR_ID: the id
+ * in cur[1]), and for a search past its first window the window's bound
+ * in cur[2], cur[3]; all NULL without a cursor — or the 400 detail.
+ */
+const char *api_list_check(
+    struct http_req *r, enum api_cursor kind, int *limit, const char *cur[4]);
+/**
+ * The parameters of GET /search: NULL with lead[1..5] set (q, community_id
+ * in lower case, kind, tlp, since; NULL when absent), or the 400 detail.
+ */
+const char *api_search_check(struct http_req *r, const char *lead[6]);
 /** api_list_query_gated with a cursor other than CURSOR_TIME; the
  * statement gets (NULL, id) for CURSOR_ID. */
 void api_list_query_kind(struct http_req *r, struct db_stmt *st,
@@ -127,6 +140,8 @@ bool api_has(json_t *body, const char *key);
 char *api_pg_array(struct arena *a, const char *const *vals, size_t n);
 /** The same, with NULL (or empty) strings as SQL NULL elements. */
 char *api_pg_array_nulls(struct arena *a, const char *const *vals, size_t n);
+/** RFC 3339: 2026-11-28T14:00:00Z, with an optional fraction and offset. */
+bool api_rfc3339(const char *s);
 /** True when s is one of list (NULL-terminated). */
 bool api_in(const char *s, const char *const *list);
 

@@ -24,8 +24,6 @@ struct api_query_ctx {
 
 static void api_query_done(struct db_result *res, void *arg);
 static const char *api_conflict_message(const char *constraint);
-static int api_list_params(
-    struct http_req *r, enum api_cursor kind, int *limit, const char *cur[4]);
 static void api_list_done(struct http_req *r, PGresult *res);
 static void api_list_respond(
     struct http_req *r, PGresult *res, int limit, int col);
@@ -225,10 +223,13 @@ api_cursor_time(const char *s, size_t n)
 	return n > 0 && strspn(s, "0123456789-:. +") == n;
 }
 
-static int
-api_list_params(
+const char *
+api_list_check(
     struct http_req *r, enum api_cursor kind, int *limit, const char *cur[4])
 {
+	static const char bad_limit[] =
+	    "limit must be a whole number from 1 to 200";
+	static const char bad_cursor[] = "the cursor is not valid";
 	const char *v;
 	int rc;
 
@@ -236,21 +237,21 @@ api_list_params(
 	cur[0] = cur[1] = cur[2] = cur[3] = NULL;
 	rc = http_req_query(r, "limit", &v);
 	if (rc < 0)
-		goto bad_limit;
+		return bad_limit;
 	if (rc > 0) {
 		char *end;
 		long n;
 
 		if (v[0] < '0' || v[0] > '9' || strlen(v) > 4)
-			goto bad_limit;
+			return bad_limit;
 		n = strtol(v, &end, 10);
 		if (*end != '\0' || n < 1 || n > 200)
-			goto bad_limit;
+			return bad_limit;
 		*limit = (int)n;
 	}
 	rc = http_req_query(r, "cursor", &v);
 	if (rc < 0)
-		goto bad_cursor;
+		return bad_cursor;
 	if (rc > 0) {
 		uint8_t buf[192];
 		long n =
@@ -259,24 +260,26 @@ api_list_params(
 		size_t lead;
 
 		if (n <= 0)
-			goto bad_cursor;
+			return bad_cursor;
 		buf[n] = '\0';
 		text = arena_strndup(r->arena, (const char *)buf, (size_t)n);
+		if (strlen(text) != (size_t)n)
+			return bad_cursor;
 		if (kind == CURSOR_ID) {
 			if (n > 18 || strspn(text, "0123456789") != (size_t)n)
-				goto bad_cursor;
+				return bad_cursor;
 			cur[1] = text;
-			return 0;
+			return NULL;
 		}
 		bar = strchr(text, '|');
 		if (bar == NULL || bar == text)
-			goto bad_cursor;
+			return bad_cursor;
 		lead = (size_t)(bar - text);
 		*bar = '\0';
 		id = bar + 1;
 		if (kind == CURSOR_RANK) {
 			if (strspn(text, "0123456789.e-+") != lead)
-				goto bad_cursor;
+				return bad_cursor;
 			bar = strchr(id, '|');
 			if (bar != NULL) {
 				char *wid;
@@ -287,26 +290,19 @@ api_list_params(
 				    !api_cursor_time(
 				        bar + 1, (size_t)(wid - bar - 1)) ||
 				    !codec_uuid_valid(wid + 1, strlen(wid + 1)))
-					goto bad_cursor;
+					return bad_cursor;
 				*wid = '\0';
 				cur[2] = bar + 1;
 				cur[3] = wid + 1;
 			}
 		} else if (!api_cursor_time(text, lead))
-			goto bad_cursor;
+			return bad_cursor;
 		if (!codec_uuid_valid(id, strlen(id)))
-			goto bad_cursor;
+			return bad_cursor;
 		cur[0] = text;
 		cur[1] = id;
 	}
-	return 0;
-bad_limit:
-	http_respond_problem(
-	    r, 400, "limit must be a whole number from 1 to 200");
-	return -1;
-bad_cursor:
-	http_respond_problem(r, 400, "the cursor is not valid");
-	return -1;
+	return NULL;
 }
 
 struct api_list_state {
@@ -337,10 +333,13 @@ api_list_query_kind(struct http_req *r, struct db_stmt *st,
 	const char **params =
 	    arena_alloc(r->arena, (nlead + 5) * sizeof(char *));
 	struct api_list_state *ls = arena_zalloc(r->arena, sizeof(*ls));
-	const char *cur[4];
+	const char *cur[4], *bad;
 
-	if (api_list_params(r, kind, &ls->limit, cur) != 0)
+	bad = api_list_check(r, kind, &ls->limit, cur);
+	if (bad != NULL) {
+		http_respond_problem(r, 400, bad);
 		return;
+	}
 	for (size_t i = 0; i < nlead; i++)
 		params[i] = lead[i];
 	params[nlead] = cur[0];
