@@ -39,13 +39,13 @@ static const char *const post_severities[] = {
     "info", "low", "medium", "high", "critical", NULL};
 
 static void api_posts_created(struct http_req *r, PGresult *res);
-static void api_posts_got(struct http_req *r, PGresult *res);
+static void api_post_read(struct http_req *r, struct db_stmt *st);
+static void api_post_read_done(struct http_req *r, PGresult *res);
 static void api_posts_updated(struct http_req *r, PGresult *res);
 static void api_posts_deleted(struct http_req *r, PGresult *res);
 static void api_posts_shared(struct http_req *r, PGresult *res);
 static void api_comments_created(struct http_req *r, PGresult *res);
 static void api_comments_changed(struct http_req *r, PGresult *res);
-static void api_sightings_got(struct http_req *r, PGresult *res);
 static void api_sightings_created(struct http_req *r, PGresult *res);
 static void api_posts_stix_got(struct http_req *r, PGresult *res);
 static bool api_post_outcome(
@@ -456,24 +456,34 @@ api_posts_list(struct http_req *r)
 	    r, &store_post_list, lead, 5, GATE_CHANNEL, CH_READ);
 }
 
-void
-api_posts_get(struct http_req *r)
+/*
+ * A GET of a post or of what hangs off it, whose statement takes (user,
+ * post) and returns (access, json): the post's gate (404 hidden, 403
+ * suspended or TOTP), else 200 with the json.
+ */
+static void
+api_post_read(struct http_req *r, struct db_stmt *st)
 {
 	const char *params[2] = {api_principal(r)->user_id, NULL};
 
 	params[1] = api_uuid_param(r, "id");
 	if (params[1] == NULL)
 		return;
-	api_query(r, &store_post_get, params, api_posts_got);
+	api_query(r, st, params, api_post_read_done);
 }
 
-/* → access, post json */
 static void
-api_posts_got(struct http_req *r, PGresult *res)
+api_post_read_done(struct http_req *r, PGresult *res)
 {
 	if (!api_post_gate(r, res, 0, CH_READ))
 		return;
 	api_respond_db(r, 200, PQgetvalue(res, 0, 1));
+}
+
+void
+api_posts_get(struct http_req *r)
+{
+	api_post_read(r, &store_post_get);
 }
 
 void
@@ -686,21 +696,7 @@ api_comments_changed(struct http_req *r, PGresult *res)
 void
 api_sightings_list(struct http_req *r)
 {
-	const char *params[2] = {api_principal(r)->user_id, NULL};
-
-	params[1] = api_uuid_param(r, "id");
-	if (params[1] == NULL)
-		return;
-	api_query(r, &store_sighting_list, params, api_sightings_got);
-}
-
-/* → access, sightings json */
-static void
-api_sightings_got(struct http_req *r, PGresult *res)
-{
-	if (!api_post_gate(r, res, 0, CH_READ))
-		return;
-	api_respond_db(r, 200, PQgetvalue(res, 0, 1));
+	api_post_read(r, &store_sighting_list);
 }
 
 void
