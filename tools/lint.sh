@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # lint.sh - what `make lint` checks: formatting (the committed .clang-format),
-# cppcheck over server/src, and redocly over api-docs/openapi.yaml.
+# cppcheck over server/src, redocly over api-docs/openapi.yaml, and that no
+# migration that has landed was edited.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/deps.sh clang-format cppcheck
@@ -20,6 +21,14 @@ if ! cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,
 	--suppress=missingIncludeSystem --suppress=unmatchedSuppression \
 	server/src; then
 	status=1
+fi
+
+echo "== landed migrations unchanged (schema/landed.sha256)"
+# A database migrated from a landed file refuses to start once that file
+# changes (its SHA-256 is recorded), so a change is a new migration.  A new
+# migration's line goes into schema/landed.sha256 in the commit that lands it.
+if ! (cd schema && sha256sum --quiet --strict -c landed.sha256); then
+	echo "a landed migration was edited: put it back and add a new migration"; status=1
 fi
 
 echo "== redocly lint api-docs/openapi.yaml"
