@@ -68,6 +68,9 @@ for c in "$ONE" "$BIG" "$MID"; do
 		/usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')
 	log "channel $c: $(psql_ -At -c "SELECT count(*) FROM posts WHERE channel_id = '$c'") posts, a page of $n"
 done
+[ "$(psql_ -At -c "SELECT count(*) FROM posts WHERE channel_id = '$ONE'")" = 1 ] &&
+	[ "$(psql_ -At -c "SELECT count(*) FROM posts WHERE channel_id = '$BIG'")" = 50000 ] ||
+	{ log "the seed's channels 1 and 2 do not hold 1 and 50,000 posts"; exit 1; }
 
 read_sql() { # channel
 	"$ISACD" sql auth_session | sed -e 's/\$1/:h/g' -e 's/\$2/1800/g' -e 's/\$3/60/g' -e 's/$/;/'

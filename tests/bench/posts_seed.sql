@@ -40,14 +40,19 @@ VALUES ('member@bench.example', 'Bench Member', (SELECT id FROM bo WHERE n = 1),
 
 INSERT INTO communities (name, kind, listed)
 SELECT 'Bench Cluster ' || g, 'sector', g % 2 = 0 FROM generate_series(1, 50) g;
-CREATE TEMP TABLE bc AS SELECT row_number() OVER (ORDER BY name) AS n, id FROM communities;
+-- numbered as named ('Bench Cluster 7' is n = 7, 'channel 2' is channel 2):
+-- posts.sh finds its channels by name
+CREATE TEMP TABLE bc AS
+SELECT row_number() OVER (ORDER BY substring(name from '[0-9]+')::int) AS n, id
+FROM communities;
 
 INSERT INTO channels (community_id, name, visibility, posting)
 SELECT bc.id, 'channel ' || k, CASE WHEN k > 18 THEN 'restricted' ELSE 'community' END,
 	'members'
 FROM bc, generate_series(1, 20) k;
 CREATE TEMP TABLE bch AS
-SELECT row_number() OVER (ORDER BY c.n, ch.name) AS n, ch.id, ch.community_id, ch.visibility
+SELECT row_number() OVER (ORDER BY c.n, substring(ch.name from '[0-9]+')::int) AS n,
+	ch.id, ch.community_id, ch.visibility
 FROM channels ch JOIN bc c ON c.id = ch.community_id;
 
 INSERT INTO memberships (community_id, user_id, role)
