@@ -186,6 +186,25 @@ def test_every_way_to_find_a_window_finds_the_same_one(server, w, many, gin_firs
     assert window(20000, 2000, 2.7) == (ids, times)
 
 
+def test_a_burst_of_newer_posts_without_the_word_hides_no_match(server, w, many):
+    # the newest posts do not hold the word (a burst of other posts): the
+    # walk over the newest posts finds nothing and goes on further back
+    # (or lists the matches); the window is the same whichever way, and
+    # the API still gives the matches newest first within it
+    m, made = many
+    for i in range(12):
+        post(server, w, "Burst %d" % i, "nothing to see")
+    user = w.users["member"]["id"]
+    for gin, n, us in ((-1, 3, 2.7), (-1, 3, 0), (-1, 3, 1e9), (20000, 2000, 2.7)):
+        rows = server.sql(
+            "SELECT w.ids::text[] FROM isacd_search_window(isacd_search_query(%s),"
+            " isacd_readable_channels(%s), %s, NULL, NULL, NULL, NULL, NULL, NULL,"
+            " %s, %s, %s) w", (m, user, user, gin, n, us))
+        assert rows[0][0] == list(reversed(made))[:500], (gin, n, us)
+    items, _ = walk(server, "search?q=" + m, w.tok("member"), limit=200)
+    assert sorted(i["post"]["id"] for i in items) == sorted(made)
+
+
 @pytest.mark.parametrize("raw", [
     "0.5|%s|" % ("0" * 8 + "-0000-0000-0000-" + "0" * 12),
     "0.5|%s|yesterday|%s" % (("0" * 8 + "-0000-0000-0000-" + "0" * 12,) * 2),

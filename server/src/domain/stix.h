@@ -68,7 +68,7 @@ char *stix_pattern(enum indicator_type t, const char *value, size_t len);
  */
 const char *stix_tlp_marking_id(const char *tlp);
 /**
- * Render post (the object isacd_post_json renders; borrowed, not changed) as
+ * Render post (the object isacd_post_view renders; borrowed, not changed) as
  * a STIX 2.1 bundle.  created and modified are the post's times with
  * milliseconds (2026-12-02T05:31:40.123Z, modified not before created); org
  * is the organisation that speaks for the post, NULL when none does, and

@@ -26,15 +26,15 @@ struct db_stmt store_post_create = {"post_create",
  * id, $8 limit + 1 → access, post json, cursor key: the posts of the
  * channel the user may read, newest first */
 struct db_stmt store_post_list = {"post_list",
-    "WITH r AS ("
+    "WITH r AS MATERIALIZED ("
     " SELECT access, role FROM isacd_channel_rights($1::uuid)"
     " WHERE channel_id = $2::uuid"
     "), rc AS MATERIALIZED ("
     " SELECT isacd_readable_channels($1::uuid) AS readable)"
     " SELECT r.access, x.j, x.k FROM r"
     " LEFT JOIN LATERAL ("
-    "  SELECT isacd_post_json(p, $1::uuid, r.role, r.access,"
-    "   rc.readable)::text AS j,"
+    "  SELECT (SELECT v.j FROM isacd_post_view(p, $1::uuid, r.role,"
+    "   r.access, rc.readable) v)::text AS j,"
     "   p.created_at::text || '|' || p.id::text AS k"
     "  FROM posts p, rc WHERE p.channel_id = $2::uuid"
     "   AND r.access IN ('read', 'post', 'moderate')"
@@ -50,10 +50,14 @@ struct db_stmt store_post_list = {"post_list",
 
 /* $1 user, $2 post → access, post json */
 struct db_stmt store_post_get = {"post_get",
-    "SELECT pr.access, isacd_post_json(p, $1::uuid, pr.role, pr.access,"
-    " isacd_readable_channels($1::uuid))::text"
-    " FROM isacd_post_rights($1::uuid) pr JOIN posts p ON p.id = pr.post_id"
-    " WHERE pr.post_id = $2::uuid",
+    "WITH pr AS MATERIALIZED ("
+    " SELECT post_id, role, access FROM isacd_post_rights($1::uuid)"
+    " WHERE post_id = $2::uuid"
+    "), rc AS MATERIALIZED ("
+    " SELECT isacd_readable_channels($1::uuid) AS readable)"
+    " SELECT pr.access, (SELECT v.j FROM isacd_post_view(p, $1::uuid,"
+    "  pr.role, pr.access, rc.readable) v)::text"
+    " FROM pr JOIN posts p ON p.id = pr.post_id, rc",
     2, 0};
 
 /* $1 user, $2 post, $3 kind, $4 title, $5 body, $6 tlp, $7 severity set,
@@ -258,14 +262,18 @@ struct db_stmt store_search = {"search",
  * the author's organisation id, name and creation time (NULL for an
  * anonymous post: the export never names who wrote it) */
 struct db_stmt store_post_stix = {"post_stix",
-    "SELECT pr.access, isacd_post_json(p, $1::uuid, pr.role, pr.access,"
-    " isacd_readable_channels($1::uuid))::text,"
+    "WITH pr AS MATERIALIZED ("
+    " SELECT post_id, role, access FROM isacd_post_rights($1::uuid)"
+    " WHERE post_id = $2::uuid"
+    "), rc AS MATERIALIZED ("
+    " SELECT isacd_readable_channels($1::uuid) AS readable)"
+    " SELECT pr.access, (SELECT v.j FROM isacd_post_view(p, $1::uuid,"
+    "  pr.role, pr.access, rc.readable) v)::text,"
     " isacd_ts_ms(p.created_at), isacd_ts_ms(p.updated_at),"
     " CASE WHEN NOT p.anonymous THEN o.id END,"
     " CASE WHEN NOT p.anonymous THEN o.name END,"
     " CASE WHEN NOT p.anonymous THEN isacd_ts_ms(o.created_at) END"
-    " FROM isacd_post_rights($1::uuid) pr JOIN posts p ON p.id = pr.post_id"
+    " FROM pr JOIN posts p ON p.id = pr.post_id"
     " LEFT JOIN users u ON u.id = p.author_id"
-    " LEFT JOIN organisations o ON o.id = u.organisation_id"
-    " WHERE pr.post_id = $2::uuid",
+    " LEFT JOIN organisations o ON o.id = u.organisation_id, rc",
     2, 0};
