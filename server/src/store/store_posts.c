@@ -48,17 +48,22 @@ struct db_stmt store_post_list = {"post_list",
     " ) x ON true",
     8, 0};
 
+/* The post $2 as user $1 sees it: access, then post json; the statement
+ * goes on with FROM pr JOIN posts p ON p.id = pr.post_id ..., rc.  The
+ * verdict and the readable set are CTE columns so that isacd_post_view is
+ * inlined (schema/0016). */
+#define POST_ONE                                                               \
+	"WITH pr AS MATERIALIZED ("                                            \
+	" SELECT post_id, role, access FROM isacd_post_rights($1::uuid)"       \
+	" WHERE post_id = $2::uuid"                                            \
+	"), rc AS MATERIALIZED ("                                              \
+	" SELECT isacd_readable_channels($1::uuid) AS readable)"               \
+	" SELECT pr.access, (SELECT v.j FROM isacd_post_view(p, $1::uuid,"     \
+	"  pr.role, pr.access, rc.readable) v)::text"
+
 /* $1 user, $2 post → access, post json */
 struct db_stmt store_post_get = {"post_get",
-    "WITH pr AS MATERIALIZED ("
-    " SELECT post_id, role, access FROM isacd_post_rights($1::uuid)"
-    " WHERE post_id = $2::uuid"
-    "), rc AS MATERIALIZED ("
-    " SELECT isacd_readable_channels($1::uuid) AS readable)"
-    " SELECT pr.access, (SELECT v.j FROM isacd_post_view(p, $1::uuid,"
-    "  pr.role, pr.access, rc.readable) v)::text"
-    " FROM pr JOIN posts p ON p.id = pr.post_id, rc",
-    2, 0};
+    POST_ONE " FROM pr JOIN posts p ON p.id = pr.post_id, rc", 2, 0};
 
 /* $1 user, $2 post, $3 kind, $4 title, $5 body, $6 tlp, $7 severity set,
  * $8 severity, $9 tags, $10 recipients, $11 indicator types, $12 values
@@ -262,18 +267,12 @@ struct db_stmt store_search = {"search",
  * the author's organisation id, name and creation time (NULL for an
  * anonymous post: the export never names who wrote it) */
 struct db_stmt store_post_stix = {"post_stix",
-    "WITH pr AS MATERIALIZED ("
-    " SELECT post_id, role, access FROM isacd_post_rights($1::uuid)"
-    " WHERE post_id = $2::uuid"
-    "), rc AS MATERIALIZED ("
-    " SELECT isacd_readable_channels($1::uuid) AS readable)"
-    " SELECT pr.access, (SELECT v.j FROM isacd_post_view(p, $1::uuid,"
-    "  pr.role, pr.access, rc.readable) v)::text,"
-    " isacd_ts_ms(p.created_at), isacd_ts_ms(p.updated_at),"
-    " CASE WHEN NOT p.anonymous THEN o.id END,"
-    " CASE WHEN NOT p.anonymous THEN o.name END,"
-    " CASE WHEN NOT p.anonymous THEN isacd_ts_ms(o.created_at) END"
-    " FROM pr JOIN posts p ON p.id = pr.post_id"
-    " LEFT JOIN users u ON u.id = p.author_id"
-    " LEFT JOIN organisations o ON o.id = u.organisation_id, rc",
+    POST_ONE ","
+             " isacd_ts_ms(p.created_at), isacd_ts_ms(p.updated_at),"
+             " CASE WHEN NOT p.anonymous THEN o.id END,"
+             " CASE WHEN NOT p.anonymous THEN o.name END,"
+             " CASE WHEN NOT p.anonymous THEN isacd_ts_ms(o.created_at) END"
+             " FROM pr JOIN posts p ON p.id = pr.post_id"
+             " LEFT JOIN users u ON u.id = p.author_id"
+             " LEFT JOIN organisations o ON o.id = u.organisation_id, rc",
     2, 0};
