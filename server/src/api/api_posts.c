@@ -43,10 +43,8 @@ static void api_post_read(struct http_req *r, struct db_stmt *st);
 static void api_post_read_done(struct http_req *r, PGresult *res);
 static void api_posts_updated(struct http_req *r, PGresult *res);
 static void api_posts_deleted(struct http_req *r, PGresult *res);
-static void api_posts_shared(struct http_req *r, PGresult *res);
-static void api_comments_created(struct http_req *r, PGresult *res);
+static void api_post_made(struct http_req *r, PGresult *res);
 static void api_comments_changed(struct http_req *r, PGresult *res);
-static void api_sightings_created(struct http_req *r, PGresult *res);
 static void api_posts_stix_got(struct http_req *r, PGresult *res);
 static bool api_post_outcome(
     struct http_req *r, const char *outcome, PGresult *res, int bad_col);
@@ -566,12 +564,13 @@ api_posts_share(struct http_req *r)
 	params[3] = idem.key;
 	params[4] = idem.key ? idem.hash : NULL;
 	params[5] = api_ip(r);
-	api_query(r, &store_post_share, params, api_posts_shared);
+	api_query(r, &store_post_share, params, api_post_made);
 }
 
-/* → outcome, status, location, post json */
+/* → outcome, status, location, the json of what was made (a shared post, a
+ * comment, a sighting) */
 static void
-api_posts_shared(struct http_req *r, PGresult *res)
+api_post_made(struct http_req *r, PGresult *res)
 {
 	if (!api_post_outcome(r, PQgetvalue(res, 0, 0), res, 0))
 		return;
@@ -631,16 +630,7 @@ api_comments_create(struct http_req *r)
 	params[1] = id;
 	params[3] = idem.key;
 	params[4] = idem.key ? idem.hash : NULL;
-	api_query(r, &store_comment_create, params, api_comments_created);
-}
-
-/* → outcome, status, location, comment json */
-static void
-api_comments_created(struct http_req *r, PGresult *res)
-{
-	if (!api_post_outcome(r, PQgetvalue(res, 0, 0), res, 0))
-		return;
-	api_respond_made(r, res, 1);
+	api_query(r, &store_comment_create, params, api_post_made);
 }
 
 static void
@@ -722,16 +712,7 @@ api_sightings_create(struct http_req *r)
 	params[1] = id;
 	params[3] = idem.key;
 	params[4] = idem.key ? idem.hash : NULL;
-	api_query(r, &store_sighting_create, params, api_sightings_created);
-}
-
-/* → outcome, status, location, sighting json */
-static void
-api_sightings_created(struct http_req *r, PGresult *res)
-{
-	if (!api_post_outcome(r, PQgetvalue(res, 0, 0), res, 0))
-		return;
-	api_respond_made(r, res, 1);
+	api_query(r, &store_sighting_create, params, api_post_made);
 }
 
 /* ---- STIX 2.1 export ------------------------------------------------------
