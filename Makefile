@@ -48,6 +48,7 @@ SRC      := $(shell find server/src -name '*.c' | sort)
 LIB_SRC  := $(filter-out server/src/main.c,$(SRC))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
 MIGRATIONS := $(sort $(wildcard schema/[0-9][0-9][0-9][0-9]_*.sql))
+FUNCTIONS  := $(sort $(wildcard schema/functions/*.sql))
 PASSWORDS  := server/data/common-passwords.txt
 
 UNIT_SRC := $(sort $(wildcard server/tests/unit/*_test.c))
@@ -94,9 +95,9 @@ $(GEN)/version.h: FORCE
 	@echo '#define ISACD_VERSION "$(VERSION)"' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
-$(GEN)/embedded.c: tools/embed.sh $(MIGRATIONS) $(PASSWORDS)
+$(GEN)/embedded.c: tools/embed.sh $(MIGRATIONS) $(FUNCTIONS) $(PASSWORDS)
 	@mkdir -p $(@D)
-	$(Q)tools/embed.sh $@ $(MIGRATIONS) -- $(PASSWORDS)
+	$(Q)tools/embed.sh $@ $(MIGRATIONS) $(FUNCTIONS) -- $(PASSWORDS)
 
 $(BUILD)/gen/embedded.o: $(GEN)/embedded.c
 	@mkdir -p $(@D)

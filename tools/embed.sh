@@ -3,6 +3,7 @@
 # Writes a C file that holds the schema migrations and the common-password
 # list, so the isacd binary carries the schema it expects (no path to find at
 # run time, and a checksum that changes when a migration file is edited).
+# A file under schema/functions/ is named functions/NAME, the others NAME.
 set -eu
 out=$1; shift
 tmp=$out.tmp
@@ -25,7 +26,11 @@ bytes() { od -An -v -tx1 "$1" | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; }
 	i=0
 	for f in $names; do
 		sz=$(wc -c < "$f" | tr -d ' ')
-		echo "	{\"$(basename "$f")\", m$i, $sz},"
+		case $f in
+		*/functions/*) name=functions/$(basename "$f") ;;
+		*) name=$(basename "$f") ;;
+		esac
+		echo "	{\"$name\", m$i, $sz},"
 		i=$((i + 1))
 	done
 	echo "};"

@@ -13,6 +13,10 @@ body is unambiguous):
     restricted  visibility restricted; readers ``author`` and ``reader``
 * community two (roster "members"), owned by ``owner2``, channel ``two``;
   ``author`` and ``other`` are members of it, ``member`` is not.
+* the member and the reader have each written a first post in general (and
+  the reader one in restricted), so that the author may name them as
+  TLP:RED recipients there (a recipient is someone the poster can see in
+  the channel);
 * accounts: owner, moderator, author (the one who writes the posts), member,
   reader (explicit reader of restricted), suspended (a suspended member),
   other (member of community two only), owner2, staff (platform staff, member
@@ -172,4 +176,9 @@ def build_post_world(server):
 
     out = platform_account(server, organisation="Outsider Org %s" % t, name="Outsider %s" % t)
     w.users["outsider"] = _named(out, "Outsider Org %s" % t)
+    # a TLP:RED post names people its author can see in the channel: with
+    # roster "moderators", the member and the reader are seen in general as
+    # the authors of a first post there (and the reader in restricted)
+    for who, ch in (("member", "general"), ("reader", "general"), ("reader", "restricted")):
+        create_post(server, w.tok(who), w.ch(ch), "Hello from %s %s" % (who, t))
     return w

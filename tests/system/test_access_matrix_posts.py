@@ -449,14 +449,18 @@ def check_comment_deleted(c, r):
 
 
 def check_sightings(c, r):
-    """Every sighting of the post; organisations named as names_sighting
-    says (roster "moderators"; never the anonymous author's)."""
+    """The post's sightings as shows_sighting says (on an anonymous post, a
+    reader not shown the author sees the total and their own only), their
+    organisations named as names_sighting says (roster "moderators"; never
+    the anonymous author's)."""
     p, w = c.post, c.w
     got = r.json()
     c.expect("total", got["total"], len(p.sightings))
     by_note = {o["note"]: o for o in got["organisations"]}
     mine = w.acct(c.role)["org_id"]
-    for s in p.sightings:
+    shown = [s for s in p.sightings if w.shows_sighting(c.role, p, s)]
+    c.expect("sightings listed", sorted(by_note), sorted(s["token"] for s in shown))
+    for s in shown:
         o, a = by_note.get(s["token"]), w.acct(s["by"])
         if o is None:
             c.problems.append("MODEL: sighting of %s on %s missing" % (s["by"], p.key))

@@ -15,6 +15,8 @@ from conftest import ISACD, ROOT, free_port, run_isacd
 
 SCHEMA = os.path.join(ROOT, "schema")
 FILES = sorted(f for f in os.listdir(SCHEMA) if re.match(r"^\d{4}_.*\.sql$", f))
+FUNCTIONS = sorted(f for f in os.listdir(os.path.join(SCHEMA, "functions"))
+                   if f.endswith(".sql"))
 
 
 def empty_db(pg):
@@ -28,6 +30,7 @@ def schema_copy():
     d = tempfile.mkdtemp(prefix="isacd-schema-")
     for f in FILES:
         shutil.copy(os.path.join(SCHEMA, f), d)
+    shutil.copytree(os.path.join(SCHEMA, "functions"), os.path.join(d, "functions"))
     yield d
     shutil.rmtree(d, ignore_errors=True)
 
@@ -178,8 +181,55 @@ def test_serve_refuses_a_schema_that_is_behind(pg, schema_copy):
     db = empty_db(pg)
     for f in FILES[3:]:
         os.remove(os.path.join(schema_copy, f))
+    shutil.rmtree(os.path.join(schema_copy, "functions"))
     assert run_isacd(["migrate", "--dir", schema_copy], pg.env(db)).returncode == 0
     rc, output, seen = serve_until_exit(pg, db)
     assert rc is not None and rc != 0
     assert "isacd migrate" in output and "behind" in output, output
     assert 200 not in seen
+
+
+# ---- the function files (schema/functions) ------------------------------------------------
+
+def test_functions_are_applied_with_the_migrations_then_only_when_changed(pg, schema_copy):
+    """Functions are code: one transaction replaces them all whenever the
+    files differ from what the database has, and a server whose functions
+    differ from the database's refuses to start until `isacd migrate`."""
+    db = empty_db(pg)
+    out = run_isacd(["migrate"], pg.env(db))
+    assert out.returncode == 0 and "applied functions (%d files)" % len(FUNCTIONS) \
+        in out.stdout, out.stdout
+    again = run_isacd(["migrate"], pg.env(db))
+    assert again.returncode == 0 and "applied functions" not in again.stdout, again.stdout
+    # a changed function file (another build's) is applied by migrate --dir
+    path = os.path.join(schema_copy, "functions", FUNCTIONS[0])
+    with open(path, "a") as f:
+        f.write("\nCREATE FUNCTION isacd_test_marker() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n")
+    out = run_isacd(["migrate", "--dir", schema_copy], pg.env(db))
+    assert out.returncode == 0 and "applied functions" in out.stdout, out.stdout
+    assert pg.sql(db, "SELECT isacd_test_marker()")[0][0] == 1
+    # this binary's functions differ now: serve refuses, migrate mends it
+    rc, output, seen = serve_until_exit(pg, db)
+    assert rc is not None and rc != 0 and "isacd migrate" in output, output
+    assert 200 not in seen
+    out = run_isacd(["migrate"], pg.env(db))
+    assert out.returncode == 0 and "applied functions" in out.stdout, out.stdout
+    # every isacd_ function not in the files is gone, the others are back
+    assert pg.sql(db, "SELECT to_regproc('isacd_test_marker') IS NULL")[0][0]
+    assert pg.sql(db, "SELECT to_regproc('isacd_reads_post') IS NOT NULL")[0][0]
+
+
+def test_a_failing_function_file_changes_nothing(pg, schema_copy):
+    db = empty_db(pg)
+    assert run_isacd(["migrate"], pg.env(db)).returncode == 0
+    before = pg.sql(db, "SELECT checksum FROM schema_functions")[0][0]
+    with open(os.path.join(schema_copy, "functions", "99_broken.sql"), "w") as f:
+        f.write("CREATE FUNCTION isacd_half() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n"
+                "SELECT no_such_function();\n")
+    out = run_isacd(["migrate", "--dir", schema_copy], pg.env(db))
+    assert out.returncode == 1, out
+    assert "functions/99_broken.sql" in out.stderr, out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert pg.sql(db, "SELECT checksum FROM schema_functions")[0][0] == before
+    assert pg.sql(db, "SELECT to_regproc('isacd_half') IS NULL")[0][0]
+    assert pg.sql(db, "SELECT to_regproc('isacd_reads_post') IS NOT NULL")[0][0]

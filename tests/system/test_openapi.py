@@ -976,7 +976,7 @@ def test_post_responses_match_the_document(server, api, start_server):
     bad = check(post(ME, general, tlp="TLP:RED", recipients=[outsider["id"], m2["id"]]),
                 "POST", "/channels/{id}/posts", 422)
     assert bad["errors"] == [{"field": "recipients",
-                              "message": f"{outsider['id']} cannot read this channel"}]
+                              "message": "names someone you cannot choose as a recipient here"}]
     check(post(ME, general, recipients=[m2["id"]]), "POST", "/channels/{id}/posts", 422)
     bad = check(post(ME, general, tlp="TLP:WHITE", colour=1, tags=["a b"],
                      indicators=[{"type": "ipv4", "value": "192.0.2.015"}]),
@@ -1203,8 +1203,7 @@ def test_post_responses_match_the_document(server, api, start_server):
 
     audit_here = {"items": audit(cid, MO)}
     shared = [a["detail"] for a in audit_here["items"] if a["action"] == "post.shared"]
-    assert shared == [{"post_id": green["id"], "to_channel_id": elsewhere,
-                       "to_community_id": comm2["id"], "copy_id": copy["id"]}]
+    assert shared == [{"post_id": green["id"]}]
     assert [a["detail"] for a in audit(comm2["id"], owner2["token"])
             if a["action"] == "post.shared"] == \
         [{"copy_id": copy["id"], "to_channel_id": elsewhere}]

@@ -63,6 +63,15 @@ def fresh_channel(server, w, **kw):
     return new_channel(server, w.c1, w.tok("owner"), name="ch-" + tag(), **kw)["id"]
 
 
+def seen_as_authors(server, w, channel_id, *roles):
+    """Each role writes a post in the channel, so that those who read it see
+    them there (a TLP:RED recipient must be someone the poster can see in
+    the channel: on the roster as the poster sees it, or the shown author
+    of a post the poster can read there)."""
+    for role in roles:
+        create_post(server, w.tok(role), channel_id, "Hello from " + role)
+
+
 def list_text(server, token, channel_id):
     r = server.get("channels/%s/posts?limit=200" % channel_id, token=token)
     assert r.status_code == 200, r.text
@@ -232,19 +241,44 @@ def test_tlp_white_is_400_naming_tlp_clear(server, w):
     assert msgs and "TLP:CLEAR" in msgs[0], problem
 
 
-def test_red_with_non_reader_recipients_is_422_naming_each(server, w):
+def test_red_recipients_the_poster_cannot_see_get_one_422_that_names_nobody(server, w):
+    """Naming someone the poster cannot see in the channel -- a member the
+    roster ("moderators") hides, an outsider, an id nobody has -- gets the
+    same answer, byte for byte, whoever it is: the answer never tells who is
+    a member or who reads the channel."""
     nobody = str(uuid.uuid4())
-    bad = [w.member["id"], w.outsider["id"], nobody]
+    ch = fresh_channel(server, w)
+    seen_as_authors(server, w, ch, "reader")
     before = server.sql("SELECT count(*) FROM posts")[0][0]
-    r = server.post("channels/%s/posts" % w.ch("restricted"), token=w.tok("author"),
-                    json=post_fields(tlp="TLP:RED", recipients=[w.reader["id"]] + bad))
-    problem = is_problem(r, 422)
-    assert error_fields(problem) == ["recipients"] * 3, problem
-    msgs = [e["message"] for e in problem["errors"]]
-    for uid, msg in zip(bad, msgs):
-        assert uid in msg, (uid, msg)
-    assert not any(w.reader["id"] in m for m in msgs)
+    bodies = set()
+    for bad in (w.member["id"], w.outsider["id"], w.other["id"], nobody):
+        r = server.post("channels/%s/posts" % ch, token=w.tok("author"),
+                        json=post_fields("Red " + tag(), tlp="TLP:RED",
+                                         recipients=[w.reader["id"], bad]))
+        problem = is_problem(r, 422)
+        assert error_fields(problem) == ["recipients"], problem
+        assert bad not in r.text and w.reader["id"] not in r.text
+        bodies.add(r.content)
+    assert len(bodies) == 1, bodies
     assert server.sql("SELECT count(*) FROM posts")[0][0] == before
+    # the reader, seen as the author of a post there, and the moderators
+    # (on every roster, and readers of every channel) may be named
+    p = create_post(server, w.tok("author"), ch, tlp="TLP:RED",
+                    recipients=[w.reader["id"], w.moderator["id"]])
+    assert p["recipients"] == [w.reader["id"], w.moderator["id"]]
+
+
+def test_red_recipient_check_is_no_membership_oracle(server, w):
+    """A member of the channel's community whom the roster hides from the
+    poster is refused exactly as an id nobody has, in a channel everyone of
+    the community reads."""
+    ch = fresh_channel(server, w)
+    answers = []
+    for who in (w.member["id"], str(uuid.uuid4())):
+        r = server.post("channels/%s/posts" % ch, token=w.tok("author"),
+                        json=post_fields("Red", body="red", tlp="TLP:RED", recipients=[who]))
+        answers.append((r.status_code, r.content))
+    assert answers[0] == answers[1] and answers[0][0] == 422, answers
 
 
 def test_red_without_recipients_is_422(server, w):
@@ -263,12 +297,14 @@ def test_recipients_on_a_post_that_is_not_red_are_422(server, w, tlp):
 
 def test_red_is_for_its_author_and_recipients_only(server, w):
     title = "Red only " + tag()
-    p = create_post(server, w.tok("author"), w.ch("general"), title, tlp="TLP:RED",
+    ch = fresh_channel(server, w)
+    seen_as_authors(server, w, ch, "member")
+    p = create_post(server, w.tok("author"), ch, title, tlp="TLP:RED",
                     recipients=[w.member["id"]])
     assert p["recipients"] == [w.member["id"]]
     for role in ("author", "member"):
         assert get_post(server, w.tok(role), p["id"])["tlp"] == "TLP:RED"
-        text = list_text(server, w.tok(role), w.ch("general"))
+        text = list_text(server, w.tok(role), ch)
         assert p["id"] in text and title in text
     for role in ("moderator", "owner", "reader", "staff", "other", "outsider"):
         r = server.get("posts/%s" % p["id"], token=w.tok(role))
@@ -276,7 +312,7 @@ def test_red_is_for_its_author_and_recipients_only(server, w):
         for sub in ("comments", "sightings", "revisions", "stix"):
             is_problem(server.get("posts/%s/%s" % (p["id"], sub), token=w.tok(role)), 404)
     for role in ("moderator", "owner", "reader"):
-        text = list_text(server, w.tok(role), w.ch("general"))
+        text = list_text(server, w.tok(role), ch)
         assert p["id"] not in text and title not in text, role
     # a moderator cannot act on it either: it does not exist for them
     for method, path, body in (("DELETE", "posts/%s" % p["id"], None),
@@ -292,6 +328,7 @@ def test_red_is_for_its_author_and_recipients_only(server, w):
 
 def test_raising_to_red_hides_the_post_at_once_and_lowering_shows_it_again(server, w):
     ch = fresh_channel(server, w)
+    seen_as_authors(server, w, ch, "member")
     title = "Raised " + tag()
     p = create_post(server, w.tok("author"), ch, title)
     for role in ("member", "moderator", "owner", "reader"):
@@ -320,6 +357,7 @@ def test_raising_to_red_hides_the_post_at_once_and_lowering_shows_it_again(serve
 
 def test_changing_the_recipients_of_a_red_post_takes_effect_at_once(server, w):
     ch = fresh_channel(server, w)
+    seen_as_authors(server, w, ch, "member", "reader")
     title = "Recipients " + tag()
     p = create_post(server, w.tok("author"), ch, title, tlp="TLP:RED",
                     recipients=[w.member["id"], w.reader["id"]])
@@ -331,12 +369,12 @@ def test_changing_the_recipients_of_a_red_post_takes_effect_at_once(server, w):
     text = list_text(server, w.tok("member"), ch)
     assert p["id"] not in text and title not in text
     assert get_post(server, w.tok("reader"), p["id"])["recipients"] == [w.reader["id"]]
-    # a recipient who cannot read the channel is named
+    # a recipient the author cannot see there is refused, unnamed
     r = server.patch("posts/%s" % p["id"], token=w.tok("author"),
                      json={"recipients": [w.reader["id"], w.other["id"]]})
     problem = is_problem(r, 422)
     assert [e["field"] for e in problem["errors"]] == ["recipients"]
-    assert w.other["id"] in problem["errors"][0]["message"]
+    assert w.other["id"] not in r.text
     # recipients on a post that is not TLP:RED
     g = create_post(server, w.tok("author"), ch)
     r = server.patch("posts/%s" % g["id"], token=w.tok("author"),
@@ -580,7 +618,9 @@ def test_an_edit_that_changes_nothing_keeps_no_revision(server, w):
 
 def test_a_red_revision_is_shown_only_to_those_it_admitted(server, w):
     a = w.tok("author")
-    p = create_post(server, a, w.ch("general"), "Was red", body="red past", tlp="TLP:RED",
+    ch = fresh_channel(server, w)
+    seen_as_authors(server, w, ch, "member", "reader")
+    p = create_post(server, a, ch, "Was red", body="red past", tlp="TLP:RED",
                     recipients=[w.member["id"], w.reader["id"]])
     expect(server.patch("posts/%s" % p["id"], token=a,
                         json={"tlp": "TLP:GREEN", "body": "now green"}), 200)
@@ -614,10 +654,11 @@ def test_share_to_another_channel_of_the_community_is_201_linked_and_audited(ser
     assert [i["value"] for i in copy["indicators"]] == ["share.example"]
     assert copy["author"]["id"] == w.member["id"]
     assert copy["id"] in list_ids(server, w.tok("reader"), w.ch("second"))
+    # audited in the community once, naming the post that was shared
     shared = [a for a in audit(server, w.c1, w.tok("owner"))
-              if a["action"] == "post.shared" and a["detail"].get("copy_id") == copy["id"]]
+              if a["action"] == "post.shared" and a["detail"].get("post_id") == p["id"]]
     assert len(shared) == 1 and shared[0]["actor"]["id"] == w.member["id"]
-    assert shared[0]["detail"]["post_id"] == p["id"]
+    assert shared[0]["detail"] == {"post_id": p["id"]}
 
 
 def test_share_to_another_community_is_201_audited_in_both(server, w):
@@ -630,15 +671,22 @@ def test_share_to_another_community_is_201_audited_in_both(server, w):
     # a reader of the copy who cannot read the original is not pointed at it
     seen = get_post(server, w.tok("other"), copy["id"])
     assert seen["shared_from"] is None and seen["title"] == p["title"]
-    for cid, owner in ((w.c1, "owner"), (w.c2, "owner2")):
-        entries = [a for a in audit(server, cid, w.tok(owner))
-                   if a["action"] == "post.shared" and a["detail"].get("copy_id") == copy["id"]]
-        assert len(entries) == 1, (cid, entries)
+    # each community's entry names only what its moderators may see: the
+    # source's the post that was shared, the target's the copy and channel
+    src = audit(server, w.c1, w.tok("owner"))
+    assert [a["detail"] for a in src if a["action"] == "post.shared"
+            and a["detail"].get("post_id") == p["id"]] == [{"post_id": p["id"]}]
+    assert copy["id"] not in str(src) and w.ch("two") not in str(src) and w.c2 not in str(src)
+    dst = audit(server, w.c2, w.tok("owner2"))
+    assert [a["detail"] for a in dst if a["action"] == "post.shared"
+            and a["detail"].get("copy_id") == copy["id"]] == \
+        [{"copy_id": copy["id"], "to_channel_id": w.ch("two")}]
+    assert p["id"] not in str(dst) and w.ch("general") not in str(dst)
 
 
 @pytest.mark.parametrize("tlp", ["TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED"])
 def test_amber_strict_and_red_never_leave_their_channel(server, w, tlp):
-    extra = {"recipients": [w.member["id"]]} if tlp == "TLP:RED" else {}
+    extra = {"recipients": [w.moderator["id"]]} if tlp == "TLP:RED" else {}
     p = create_post(server, w.tok("author"), w.ch("general"), tlp=tlp, **extra)
     before = server.sql("SELECT count(*) FROM posts")[0][0]
     r = server.post("posts/%s/share" % p["id"], token=w.tok("author"),
@@ -798,12 +846,16 @@ def test_an_open_roster_names_organisations_but_never_the_anonymous_authors(serv
     pid = p["id"]
     for role in ("author", "owner2", "other"):
         expect(server.post("posts/%s/sightings" % pid, token=w.tok(role), json={}), 201)
+    # a reader who does not see the author sees a count and their own
+    # organisation's sighting only: naming the others would leave the
+    # author's as the one not named
     r = server.get("posts/%s/sightings" % pid, token=w.tok("other"))
     seen = expect(r, 200)
     assert seen["total"] == 3
-    named = {s["organisation"]["id"] for s in seen["organisations"] if s["organisation"]}
-    assert named == {w.owner2["org_id"], w.other["org_id"]}
-    assert w.author["org_id"] not in r.text and w.author["org_name"] not in r.text
+    assert [(s["organisation"]["id"], s["mine"]) for s in seen["organisations"]] == \
+        [(w.other["org_id"], True)]
+    for acct in (w.author, w.owner2):
+        assert acct["org_id"] not in r.text and acct["org_name"] not in r.text
     own = expect(server.get("posts/%s/sightings" % pid, token=w.tok("owner2")), 200)
     assert {s["organisation"]["id"] for s in own["organisations"]} == \
         {w.author["org_id"], w.owner2["org_id"], w.other["org_id"]}

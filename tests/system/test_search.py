@@ -173,7 +173,7 @@ def test_every_way_to_find_a_window_finds_the_same_one(server, w, many, gin_firs
     def window(gin, n, us, before=None):
         rows = server.sql(
             "SELECT w.ids::text[], w.times::text[] FROM isacd_search_window("
-            " isacd_search_query(%s), isacd_readable_channels(%s), %s, NULL, NULL,"
+            " isacd_search_query(%s), (SELECT x.readable FROM isacd_readable(%s) x), %s, NULL, NULL,"
             " NULL, NULL, %s, %s, %s, %s, %s) w",
             (m, user, user, before and before[0], before and before[1], gin, n, us))
         return rows[0]
@@ -198,7 +198,7 @@ def test_a_burst_of_newer_posts_without_the_word_hides_no_match(server, w, many)
     for gin, n, us in ((-1, 3, 2.7), (-1, 3, 0), (-1, 3, 1e9), (20000, 2000, 2.7)):
         rows = server.sql(
             "SELECT w.ids::text[] FROM isacd_search_window(isacd_search_query(%s),"
-            " isacd_readable_channels(%s), %s, NULL, NULL, NULL, NULL, NULL, NULL,"
+            " (SELECT x.readable FROM isacd_readable(%s) x), %s, NULL, NULL, NULL, NULL, NULL, NULL,"
             " %s, %s, %s) w", (m, user, user, gin, n, us))
         assert rows[0][0] == list(reversed(made))[:500], (gin, n, us)
     items, _ = walk(server, "search?q=" + m, w.tok("member"), limit=200)

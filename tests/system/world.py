@@ -341,11 +341,19 @@ class World:
         return (not p.anonymous or writer != p.author or writer == name
                 or MEMBERS[p.ckey].get(name) in ("moderator", "owner"))
 
-    def names_sighting(self, name, p, s):
-        """Whether a sighting's organisation is named (roster "moderators")."""
+    def shows_sighting(self, name, p, s):
+        """Whether a sighting is listed: on an anonymous post, a reader not
+        shown its author sees their own organisation's only (the others
+        would narrow the author down)."""
         mine = self.acct(s["by"])["org_id"] == self.acct(name)["org_id"]
-        return ((MEMBERS[p.ckey].get(name) in ("moderator", "owner") or mine)
-                and (self.shows_author(name, p, p.author) or s["by"] != p.author or mine))
+        return mine or self.shows_author(name, p, p.author)
+
+    def names_sighting(self, name, p, s):
+        """Whether a listed sighting's organisation is named (roster
+        "moderators": to moderators and owners, and one's own)."""
+        mine = self.acct(s["by"])["org_id"] == self.acct(name)["org_id"]
+        return self.shows_sighting(name, p, s) and \
+            (MEMBERS[p.ckey].get(name) in ("moderator", "owner") or mine)
 
     def seen_in(self, name, p, itype, value):
         """How many other posts the name may read carry this indicator."""
@@ -430,7 +438,8 @@ class World:
                 if self.shows_author(me, p, c["author"]):
                     named.add(c["author"])
             for s in p.sightings:
-                shown.add(s["token"])
+                if self.shows_sighting(me, p, s):
+                    shown.add(s["token"])
                 if self.names_sighting(me, p, s):
                     orgs.add(s["by"])
             if p.shared_from and self.may_read(me, p.shared_from):

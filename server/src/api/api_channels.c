@@ -74,16 +74,16 @@ api_channels_create(struct http_req *r)
 	api_query(r, &store_channel_create, params, api_channels_created);
 }
 
-/* → state, role, staff, channel json, channel id */
+/* → verdict, channel json, channel id */
 static void
 api_channels_created(struct http_req *r, PGresult *res)
 {
-	if (!api_community_gate(r, res, 0, NEED_MODERATOR))
+	if (!api_verdict_res(r, res, 0))
 		return;
 	http_req_add_header(r, "Location",
 	    arena_printf(
-	        r->arena, "/api/v1/channels/%s", PQgetvalue(res, 0, 4)));
-	api_respond_db(r, 201, PQgetvalue(res, 0, 3));
+	        r->arena, "/api/v1/channels/%s", PQgetvalue(res, 0, 2)));
+	api_respond_db(r, 201, PQgetvalue(res, 0, 1));
 }
 
 void
@@ -94,8 +94,7 @@ api_channels_list(struct http_req *r)
 	lead[1] = api_uuid_param(r, "id");
 	if (lead[1] == NULL)
 		return;
-	api_list_query_gated(
-	    r, &store_channel_list, lead, 2, GATE_COMMUNITY, NEED_MEMBER);
+	api_list_query_gated(r, &store_channel_list, lead, 2);
 }
 
 void
@@ -109,11 +108,11 @@ api_channels_get(struct http_req *r)
 	api_query(r, &store_channel_get, params, api_channels_got);
 }
 
-/* → access, channel json */
+/* → verdict, channel json */
 static void
 api_channels_got(struct http_req *r, PGresult *res)
 {
-	if (!api_channel_gate(r, res, 0, CH_READ))
+	if (!api_verdict_res(r, res, 0))
 		return;
 	api_respond_db(r, 200, PQgetvalue(res, 0, 1));
 }
@@ -148,11 +147,11 @@ api_channels_patch(struct http_req *r)
 	api_query(r, &store_channel_update, params, api_channels_updated);
 }
 
-/* → access, channel json */
+/* → verdict, channel json */
 static void
 api_channels_updated(struct http_req *r, PGresult *res)
 {
-	if (!api_channel_gate(r, res, 0, CH_MODERATE))
+	if (!api_verdict_res(r, res, 0))
 		return;
 	api_respond_db(r, 200, PQgetvalue(res, 0, 1));
 }
@@ -169,10 +168,11 @@ api_channels_delete(struct http_req *r)
 	api_query(r, &store_channel_delete, params, api_channels_deleted);
 }
 
+/* → verdict */
 static void
 api_channels_deleted(struct http_req *r, PGresult *res)
 {
-	if (!api_channel_gate(r, res, 0, CH_MODERATE))
+	if (!api_verdict_res(r, res, 0))
 		return;
 	http_respond_empty(r, 204);
 }
@@ -187,8 +187,7 @@ api_readers_list(struct http_req *r)
 	lead[1] = api_uuid_param(r, "id");
 	if (lead[1] == NULL)
 		return;
-	api_list_query_gated(
-	    r, &store_reader_list, lead, 2, GATE_CHANNEL, CH_MODERATE);
+	api_list_query_gated(r, &store_reader_list, lead, 2);
 }
 
 void
@@ -213,22 +212,13 @@ api_readers_add(struct http_req *r)
 	api_query(r, &store_reader_add, params, api_readers_added);
 }
 
-/* → access, outcome, reader json */
+/* → verdict, reader json */
 static void
 api_readers_added(struct http_req *r, PGresult *res)
 {
-	if (!api_channel_gate(r, res, 0, CH_MODERATE))
+	if (!api_verdict_res(r, res, 0))
 		return;
-	if (strcmp(PQgetvalue(res, 0, 1), "not_member") == 0) {
-		json_t *errors = json_array();
-
-		v_error(errors, "user_id", "is not a member of this community");
-		http_respond_problem_errors(r, 422,
-		    "only members of the community can read its channels",
-		    errors);
-		return;
-	}
-	api_respond_db(r, 201, PQgetvalue(res, 0, 2));
+	api_respond_db(r, 201, PQgetvalue(res, 0, 1));
 }
 
 void
@@ -247,16 +237,11 @@ api_readers_remove(struct http_req *r)
 	api_query(r, &store_reader_remove, params, api_readers_removed);
 }
 
-/* → access, removed */
+/* → verdict */
 static void
 api_readers_removed(struct http_req *r, PGresult *res)
 {
-	if (!api_channel_gate(r, res, 0, CH_MODERATE))
+	if (!api_verdict_res(r, res, 0))
 		return;
-	if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
-		http_respond_problem(
-		    r, 404, "this member is not an explicit reader");
-		return;
-	}
 	http_respond_empty(r, 204);
 }

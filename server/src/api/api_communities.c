@@ -4,10 +4,9 @@
  * audit trail.
  *
  * Each handler validates its input, runs one statement that both asks the
- * access layer (the gate columns) and does the work, and answers from the
- * gate and the statement's outcome.  The rules themselves are SQL
- * (schema/0012, 0013); nothing here decides who may do what beyond mapping
- * those answers to statuses.
+ * access layer and does the work, and answers from the statement's verdict
+ * (api_verdict).  The rules themselves are SQL (schema/functions/
+ * 20_access.sql, 40_membership.sql); nothing here decides who may do what.
  */
 #include "api/api_internal.h"
 
@@ -214,34 +213,25 @@ api_comm_create(struct http_req *r)
 	api_query(r, &store_comm_create, params, api_comm_created);
 }
 
-/* → community json, invite id, invite expires_at, community id; no row:
- * the organisation */
+/* → verdict, community json, invite id, invite expires_at, community id */
 static void
 api_comm_created(struct http_req *r, PGresult *res)
 {
 	struct comm_create_state *st = r->state;
 	const char *comm;
 
-	if (PQntuples(res) != 1) {
-		json_t *errors = json_array();
-
-		v_error(errors, "owner.organisation_id",
-		    "no active organisation has this id");
-		http_respond_problem_errors(r, 422,
-		    "the owner's organisation does not exist or is suspended",
-		    errors);
+	if (!api_verdict_res(r, res, 0))
 		return;
-	}
-	comm = api_db_json(r, PQgetvalue(res, 0, 0));
+	comm = api_db_json(r, PQgetvalue(res, 0, 1));
 	http_req_add_header(r, "Location",
 	    arena_printf(
-	        r->arena, "/api/v1/communities/%s", PQgetvalue(res, 0, 3)));
+	        r->arena, "/api/v1/communities/%s", PQgetvalue(res, 0, 4)));
 	/* the token (base64url) and the ids and time need no escaping */
 	api_respond_text(r, 201,
 	    arena_printf(r->arena,
 	        "{\"community\":%s,\"owner_invite\":{\"id\":\"%s\","
 	        "\"token\":\"%s\",\"expires_at\":\"%s\"}}",
-	        comm, PQgetvalue(res, 0, 1), st->token, PQgetvalue(res, 0, 2)));
+	        comm, PQgetvalue(res, 0, 2), st->token, PQgetvalue(res, 0, 3)));
 }
 
 void
@@ -274,12 +264,13 @@ api_comm_get(struct http_req *r)
 	api_query(r, &store_comm_get, params, api_comm_got);
 }
 
+/* → verdict, community json */
 static void
 api_comm_got(struct http_req *r, PGresult *res)
 {
-	if (!api_community_gate(r, res, 0, NEED_VISIBLE))
+	if (!api_verdict_res(r, res, 0))
 		return;
-	api_respond_db(r, 200, PQgetvalue(res, 0, 3));
+	api_respond_db(r, 200, PQgetvalue(res, 0, 1));
 }
 
 void
@@ -323,12 +314,13 @@ api_comm_patch(struct http_req *r)
 	api_query(r, &store_comm_update, params, api_comm_updated);
 }
 
+/* → verdict, community json */
 static void
 api_comm_updated(struct http_req *r, PGresult *res)
 {
-	if (!api_community_gate(r, res, 0, NEED_OWNER_OR_STAFF))
+	if (!api_verdict_res(r, res, 0))
 		return;
-	api_respond_db(r, 200, PQgetvalue(res, 0, 3));
+	api_respond_db(r, 200, PQgetvalue(res, 0, 1));
 }
 
 void
@@ -339,8 +331,7 @@ api_comm_audit(struct http_req *r)
 	lead[1] = api_uuid_param(r, "id");
 	if (lead[1] == NULL)
 		return;
-	api_list_query_kind(r, &store_comm_audit, lead, 2, GATE_COMMUNITY,
-	    NEED_MODERATOR_OR_STAFF, CURSOR_ID);
+	api_list_query_kind(r, &store_comm_audit, lead, 2, true, CURSOR_ID);
 }
 
 /* ---- the roster ---------------------------------------------------------- */
@@ -353,53 +344,7 @@ api_members_list(struct http_req *r)
 	lead[1] = api_uuid_param(r, "id");
 	if (lead[1] == NULL)
 		return;
-	api_list_query_gated(
-	    r, &store_member_list, lead, 2, GATE_COMMUNITY, NEED_MEMBER);
-}
-
-/*
- * The outcome words of the membership functions (schema/0013) → answers.
- * Returns true for 'ok' and 'unchanged' (the caller answers those).
- */
-static bool
-api_member_outcome(struct http_req *r, const char *outcome)
-{
-	static const struct {
-		const char *outcome;
-		int status;
-		const char *detail;
-	} map[] = {
-	    {"hidden", 404, "no such community"},
-	    {"denied", 403,
-	        "only active moderators and owners of this community may do "
-	        "this"},
-	    {"not_found", 404, "no such member of this community"},
-	    {"owners_only", 403, "only owners change roles"},
-	    {"forbidden", 403,
-	        "you cannot act on a member of an equal or higher role"},
-	    {"last_owner", 409,
-	        "the community would have no active owner left: make someone "
-	        "else an owner first"},
-	};
-
-	if (strcmp(outcome, "ok") == 0 || strcmp(outcome, "unchanged") == 0)
-		return true;
-	if (strcmp(outcome, "suspended") == 0) {
-		http_respond_problem(
-		    r, 403, "your membership of this community is suspended");
-		return false;
-	}
-	if (strcmp(outcome, "totp_required") == 0) {
-		api_totp_required(r);
-		return false;
-	}
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(map[i].outcome, outcome) == 0) {
-			http_respond_problem(r, map[i].status, map[i].detail);
-			return false;
-		}
-	http_respond_problem(r, 500, "internal error");
-	return false;
+	api_list_query_gated(r, &store_member_list, lead, 2);
 }
 
 void
@@ -426,11 +371,11 @@ api_members_patch(struct http_req *r)
 	api_query(r, &store_member_change, params, api_members_changed);
 }
 
-/* → outcome, member json */
+/* → verdict, member json */
 static void
 api_members_changed(struct http_req *r, PGresult *res)
 {
-	if (!api_member_outcome(r, PQgetvalue(res, 0, 0)))
+	if (!api_verdict_res(r, res, 0))
 		return;
 	api_respond_db(r, 200, PQgetvalue(res, 0, 1));
 }
@@ -454,7 +399,7 @@ api_members_delete(struct http_req *r)
 static void
 api_members_removed(struct http_req *r, PGresult *res)
 {
-	if (!api_member_outcome(r, PQgetvalue(res, 0, 0)))
+	if (!api_verdict_res(r, res, 0))
 		return;
 	http_respond_empty(r, 204);
 }
@@ -475,24 +420,11 @@ api_members_offboard(struct http_req *r)
 	api_query(r, &store_org_offboard, params, api_members_offboarded);
 }
 
-/* → outcome, removed, invites revoked */
+/* → verdict, removed, invites revoked */
 static void
 api_members_offboarded(struct http_req *r, PGresult *res)
 {
-	const char *outcome = PQgetvalue(res, 0, 0);
-
-	if (strcmp(outcome, "not_found") == 0) {
-		http_respond_problem(r, 404,
-		    "no member of this organisation is in the community");
-		return;
-	}
-	if (strcmp(outcome, "forbidden") == 0) {
-		http_respond_problem(r, 403,
-		    "the organisation has moderators or owners: only an owner "
-		    "may off-board it");
-		return;
-	}
-	if (!api_member_outcome(r, outcome))
+	if (!api_verdict_res(r, res, 0))
 		return;
 	api_respond_text(r, 200,
 	    arena_printf(r->arena, "{\"removed\":%s,\"invites_revoked\":%s}",

@@ -114,7 +114,7 @@ api_indicators_get(struct http_req *r)
 }
 
 struct lookup_state {
-	char *errors; /* compact JSON array, malloc'd by jansson */
+	const char *errors; /* compact JSON array, in request memory */
 };
 
 void
@@ -196,10 +196,17 @@ api_indicators_lookup(struct http_req *r)
 		n++;
 	}
 	st = arena_zalloc(r->arena, sizeof(*st));
-	st->errors = json_dumps(bad, JSON_COMPACT);
-	json_decref(bad);
-	if (st->errors == NULL)
-		fatal("json_dumps failed");
+	{
+		/* into request memory at once: the query may fail or the client
+		 * leave, and the request's arena is freed either way */
+		char *text = json_dumps(bad, JSON_COMPACT);
+
+		json_decref(bad);
+		if (text == NULL)
+			fatal("json_dumps failed");
+		st->errors = arena_strdup(r->arena, text ? text : "[]");
+		free(text);
+	}
 	r->state = st;
 	params[0] = api_principal(r)->user_id;
 	params[1] = api_pg_array(r->arena, idx, n);
@@ -234,8 +241,6 @@ api_lookup_done(struct http_req *r, PGresult *res)
 	}
 	len += (size_t)snprintf(
 	    buf + len, cap - len, "],\"errors\":%s}", st->errors);
-	free(st->errors);
-	st->errors = NULL;
 	http_respond(r, 200, "application/json; charset=utf-8", buf, len);
 }
 
@@ -317,6 +322,5 @@ api_search(struct http_req *r)
 		http_respond_problem(r, 400, bad);
 		return;
 	}
-	api_list_query_kind(
-	    r, &store_search, lead, 6, GATE_NONE, 0, CURSOR_RANK);
+	api_list_query_kind(r, &store_search, lead, 6, false, CURSOR_RANK);
 }

@@ -69,46 +69,27 @@ const char *api_uuid_param(struct http_req *r, const char *name);
 void api_list_query(struct http_req *r, struct db_stmt *st,
     const char *const *lead, size_t nlead);
 
-/* ---- access: the HTTP side of the SQL access rules (api_access.c) ---- */
+/* ---- access: verdicts to answers (api_access.c) ---- */
 
-/** What a community route needs of its caller. */
-enum api_need {
-	NEED_VISIBLE,        /* sees the community (listed, member, staff) */
-	NEED_MEMBER,         /* an active member: community content */
-	NEED_MODERATOR,      /* an active moderator or owner */
-	NEED_OWNER_OR_STAFF, /* an active owner, or platform staff */
-	NEED_MODERATOR_OR_STAFF, /* an active moderator or owner, or staff */
-};
-/** What a channel route needs of its caller. */
-enum api_ch_need { CH_READ, CH_POST, CH_MODERATE };
+/** The verdict word at (row 0, col) of res (no row or NULL: unknown). */
+enum auth_verdict api_verdict_at(PGresult *res, int col);
 /**
- * Judge the community gate: columns col..col+2 of row 0 are the state, role
- * and staff flag from isacd_communities_for (no row: hidden).  Answers
- * 404/403 and returns false when the caller may not go on.
+ * Answer a verdict that does not let the request go on (404, 403, 409,
+ * 410, 422; 500 for a verdict with no answer) and return false; return true
+ * for ok, unchanged and replay, leaving the answer to the caller.
  */
-bool api_community_gate(
-    struct http_req *r, PGresult *res, int col, enum api_need need);
-/** The same for a channel: column col of row 0 is isacd_channel_rights'
- * access (no row or NULL: hidden). */
-bool api_channel_gate(
-    struct http_req *r, PGresult *res, int col, enum api_ch_need need);
-/** Answer 403 with the problem type totp-required. */
-void api_totp_required(struct http_req *r);
+bool api_verdict(struct http_req *r, enum auth_verdict v);
+/** api_verdict of the word at (row 0, col) of res. */
+bool api_verdict_res(struct http_req *r, PGresult *res, int col);
 
-/** The same for a post: column col of row 0 is isacd_post_rights' access
- * (no row or NULL: hidden, "no such post"). */
-bool api_post_gate(
-    struct http_req *r, PGresult *res, int col, enum api_ch_need need);
-
-enum api_gate { GATE_NONE, GATE_COMMUNITY, GATE_CHANNEL, GATE_POST };
 /**
- * api_list_query for a list inside a community or channel: each row starts
- * with the gate columns (3 for GATE_COMMUNITY, 1 for GATE_CHANNEL), then
- * (json text or NULL, cursor key); a row whose json is NULL carries only the
- * gate (the caller may not see items, or there are none).
+ * api_list_query for a list inside a community, channel or post: each row
+ * starts with the gate's verdict word, then (json text or NULL, cursor
+ * key); a row whose json is NULL carries only the verdict (the caller may
+ * not see items, or there are none).
  */
 void api_list_query_gated(struct http_req *r, struct db_stmt *st,
-    const char *const *lead, size_t nlead, enum api_gate gate, int need);
+    const char *const *lead, size_t nlead);
 /** The kinds of list cursors: each list takes its own kind only (400). */
 enum api_cursor {
 	CURSOR_TIME, /* "time|uuid": (created_at, id) order */
@@ -128,11 +109,10 @@ const char *api_list_check(
  * in lower case, kind, tlp, since; NULL when absent), or the 400 detail.
  */
 const char *api_search_check(struct http_req *r, const char *lead[6]);
-/** api_list_query_gated with a cursor other than CURSOR_TIME; the
- * statement gets (NULL, id) for CURSOR_ID. */
+/** api_list_query (gated: api_list_query_gated) with a cursor other than
+ * CURSOR_TIME; the statement gets (NULL, id) for CURSOR_ID. */
 void api_list_query_kind(struct http_req *r, struct db_stmt *st,
-    const char *const *lead, size_t nlead, enum api_gate gate, int need,
-    enum api_cursor kind);
+    const char *const *lead, size_t nlead, bool gated, enum api_cursor kind);
 /** A body member that is present (even as JSON null): for PATCH, where null
  * clears a nullable field. */
 bool api_has(json_t *body, const char *key);

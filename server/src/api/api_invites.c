@@ -35,8 +35,7 @@ static void api_accept_existing_done(struct http_req *r, PGresult *res);
 static void api_accept_checked(struct http_req *r, PGresult *res);
 static void api_accept_hashed(struct http_req *r, struct api_pw_job *j);
 static void api_accept_new_done(struct http_req *r, PGresult *res);
-static bool api_accept_outcome(
-    struct http_req *r, const char *outcome, PGresult *res);
+static bool api_accept_outcome(struct http_req *r, PGresult *res);
 static void api_join_created(struct http_req *r, PGresult *res);
 static void api_join_got(struct http_req *r, PGresult *res);
 static void api_join_decide(struct http_req *r, bool approve);
@@ -125,55 +124,16 @@ api_invites_create(struct http_req *r)
 	api_query(r, &store_invite_create, params, api_invites_created);
 }
 
-/* → state, role, staff, outcome, invite json */
+/* → verdict, invite json */
 static void
 api_invites_created(struct http_req *r, PGresult *res)
 {
-	const char *outcome;
 	const char *token = r->state; /* base64url: nothing to escape */
 
-	if (!api_community_gate(r, res, 0, NEED_MODERATOR))
+	if (!api_verdict_res(r, res, 0))
 		return;
-	outcome = PQgetvalue(res, 0, 3);
-	if (strcmp(outcome, "owners_only") == 0) {
-		http_respond_problem(
-		    r, 403, "only owners may invite moderators");
-		return;
-	}
-	if (strcmp(outcome, "org") == 0) {
-		json_t *errors = json_array();
-
-		v_error(errors, "organisation_id",
-		    "no active organisation has this id");
-		http_respond_problem_errors(r, 422,
-		    "the organisation does not exist or is suspended", errors);
-		return;
-	}
-	if (strcmp(outcome, "member") == 0) {
-		http_respond_problem(r, 409,
-		    "an account with this e-mail address is a member already");
-		return;
-	}
-	if (strcmp(outcome, "pending") == 0) {
-		http_respond_problem(r, 409,
-		    "this e-mail address already has a pending invite to this "
-		    "community; revoke it first");
-		return;
-	}
-	if (strcmp(outcome, "other_org") == 0) {
-		json_t *errors = json_array();
-
-		v_error(errors, "organisation_id",
-		    "the account of this e-mail address belongs to another "
-		    "organisation");
-		http_respond_problem_errors(r, 422,
-		    "this invite could never be accepted: invite the address "
-		    "with its account's organisation",
-		    errors);
-		return;
-	}
 	api_respond_text(r, 201,
-	    api_db_json_extend(r, PQgetvalue(res, 0, 4),
+	    api_db_json_extend(r, PQgetvalue(res, 0, 1),
 	        arena_printf(r->arena, "\"token\":\"%s\"", token)));
 }
 
@@ -185,8 +145,7 @@ api_invites_list(struct http_req *r)
 	lead[1] = api_uuid_param(r, "id");
 	if (lead[1] == NULL)
 		return;
-	api_list_query_gated(
-	    r, &store_invite_list, lead, 2, GATE_COMMUNITY, NEED_MODERATOR);
+	api_list_query_gated(r, &store_invite_list, lead, 2);
 }
 
 void
@@ -205,25 +164,13 @@ api_invites_revoke(struct http_req *r)
 	api_query(r, &store_invite_revoke, params, api_invites_revoked);
 }
 
-/* → state, role, staff, outcome */
+/* → verdict */
 static void
 api_invites_revoked(struct http_req *r, PGresult *res)
 {
-	const char *outcome;
-
-	if (!api_community_gate(r, res, 0, NEED_MODERATOR))
+	if (!api_verdict_res(r, res, 0))
 		return;
-	outcome = PQgetvalue(res, 0, 3);
-	if (strcmp(outcome, "not_found") == 0)
-		http_respond_problem(r, 404, "no such invite");
-	else if (strcmp(outcome, "owners_only") == 0)
-		http_respond_problem(r, 403,
-		    "only owners may revoke invites of moderators and owners");
-	else if (strcmp(outcome, "gone") == 0)
-		http_respond_problem(r, 409,
-		    "the invite was already accepted, revoked or has expired");
-	else
-		http_respond_empty(r, 204);
+	http_respond_empty(r, 204);
 }
 
 /* ---- accepting ------------------------------------------------------------
@@ -293,55 +240,24 @@ api_invites_accept(struct http_req *r)
 	api_query(r, &store_invite_check, params, api_accept_checked);
 }
 
-/* The outcomes every accept step shares; true to go on. */
+/* The verdict of an accept step (a lockout answers 429 with the wait in
+ * column 1); true to go on. */
 static bool
-api_accept_outcome(struct http_req *r, const char *outcome, PGresult *res)
+api_accept_outcome(struct http_req *r, PGresult *res)
 {
-	if (strcmp(outcome, "locked") == 0) {
+	if (api_verdict_at(res, 0) == AUTH_V_LOCKED) {
 		api_too_many(r, atol(PQgetvalue(res, 0, 1)));
 		return false;
 	}
-	if (strcmp(outcome, "not_found") == 0) {
-		http_respond_problem(r, 404, "no such invite");
-		return false;
-	}
-	if (strcmp(outcome, "gone") == 0) {
-		http_respond_problem(r, 410,
-		    "the invite was already used, revoked or has expired");
-		return false;
-	}
-	if (strcmp(outcome, "email_taken") == 0) {
-		http_respond_problem(r, 409,
-		    "an account with this e-mail address exists: log in and "
-		    "accept with its bearer token");
-		return false;
-	}
-	return true;
+	return api_verdict_res(r, res, 0);
 }
 
 /* → outcome, wait, community id, user json */
 static void
 api_accept_existing_done(struct http_req *r, PGresult *res)
 {
-	const char *outcome = PQgetvalue(res, 0, 0);
-
-	if (!api_accept_outcome(r, outcome, res))
+	if (!api_accept_outcome(r, res))
 		return;
-	if (strcmp(outcome, "wrong_email") == 0) {
-		http_respond_problem(
-		    r, 403, "this invite is for another e-mail address");
-		return;
-	}
-	if (strcmp(outcome, "wrong_org") == 0) {
-		http_respond_problem(
-		    r, 403, "this invite is for another organisation");
-		return;
-	}
-	if (strcmp(outcome, "member") == 0) {
-		http_respond_problem(
-		    r, 409, "you are a member of this community already");
-		return;
-	}
 	api_respond_text(r, 201,
 	    arena_printf(r->arena, "{\"user\":%s,\"community_id\":\"%s\"}",
 	        api_db_json(r, PQgetvalue(res, 0, 3)), PQgetvalue(res, 0, 2)));
@@ -352,10 +268,10 @@ static void
 api_accept_checked(struct http_req *r, PGresult *res)
 {
 	struct accept_state *st = r->state;
-	const char *outcome = PQgetvalue(res, 0, 0), *why;
+	const char *why;
 	struct api_pw_job *j;
 
-	if (!api_accept_outcome(r, outcome, res))
+	if (!api_accept_outcome(r, res))
 		return;
 	if (password_policy_check(st->in.password, st->in.password_len,
 	        PQgetvalue(res, 0, 2), st->in.display_name, &why) != 0) {
@@ -401,15 +317,8 @@ static void
 api_accept_new_done(struct http_req *r, PGresult *res)
 {
 	struct accept_state *st = r->state;
-	const char *outcome = PQgetvalue(res, 0, 0);
-
-	if (!api_accept_outcome(r, outcome, res))
+	if (!api_accept_outcome(r, res))
 		return;
-	if (strcmp(outcome, "org_suspended") == 0) {
-		http_respond_problem(
-		    r, 403, "the organisation of this invite is suspended");
-		return;
-	}
 	api_respond_text(r, 201,
 	    arena_printf(r->arena,
 	        "{\"user\":%s,\"token\":\"%s\",\"expires_at\":\"%s\","
@@ -443,26 +352,13 @@ api_join_create(struct http_req *r)
 	api_query(r, &store_join_create, params, api_join_created);
 }
 
-/* → state, role, staff, outcome, request json */
+/* → verdict, request json */
 static void
 api_join_created(struct http_req *r, PGresult *res)
 {
-	const char *outcome;
-
-	if (!api_community_gate(r, res, 0, NEED_VISIBLE))
+	if (!api_verdict_res(r, res, 0))
 		return;
-	outcome = PQgetvalue(res, 0, 3);
-	if (strcmp(outcome, "member") == 0) {
-		http_respond_problem(
-		    r, 409, "you are a member of this community already");
-		return;
-	}
-	if (strcmp(outcome, "closed") == 0) {
-		http_respond_problem(
-		    r, 403, "this community takes members by invitation only");
-		return;
-	}
-	api_respond_db(r, 201, PQgetvalue(res, 0, 4));
+	api_respond_db(r, 201, PQgetvalue(res, 0, 1));
 }
 
 void
@@ -483,8 +379,7 @@ api_join_list(struct http_req *r)
 		    "status must be \"pending\", \"approved\" or \"denied\"");
 		return;
 	}
-	api_list_query_gated(
-	    r, &store_join_list, lead, 3, GATE_COMMUNITY, NEED_MODERATOR);
+	api_list_query_gated(r, &store_join_list, lead, 3);
 }
 
 void
@@ -502,23 +397,14 @@ api_join_get(struct http_req *r)
 	api_query(r, &store_join_get, params, api_join_got);
 }
 
-/* → state, role, staff, the caller made it, request json */
+/* → verdict, request json (the requester's and the moderators': to
+ * anyone else, no such request) */
 static void
 api_join_got(struct http_req *r, PGresult *res)
 {
-	bool mine, moderator;
-
-	if (!api_community_gate(r, res, 0, NEED_VISIBLE))
+	if (!api_verdict_res(r, res, 0))
 		return;
-	mine = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
-	moderator = auth_standing_parse(PQgetvalue(res, 0, 0)) == AUTH_ACTIVE &&
-	    auth_role_parse(PQgetvalue(res, 0, 1)) >= AUTH_ROLE_MODERATOR;
-	/* the requester's and the moderators': to anyone else, nothing */
-	if (PQgetisnull(res, 0, 4) || !(mine || moderator)) {
-		http_respond_problem(r, 404, "no such join request");
-		return;
-	}
-	api_respond_db(r, 200, PQgetvalue(res, 0, 4));
+	api_respond_db(r, 200, PQgetvalue(res, 0, 1));
 }
 
 void
@@ -554,24 +440,7 @@ api_join_decide(struct http_req *r, bool approve)
 static void
 api_join_decided(struct http_req *r, PGresult *res)
 {
-	const char *outcome = PQgetvalue(res, 0, 0);
-
-	if (strcmp(outcome, "hidden") == 0)
-		http_respond_problem(r, 404, "no such community");
-	else if (strcmp(outcome, "suspended") == 0)
-		http_respond_problem(
-		    r, 403, "your membership of this community is suspended");
-	else if (strcmp(outcome, "totp_required") == 0)
-		api_totp_required(r);
-	else if (strcmp(outcome, "denied") == 0)
-		http_respond_problem(r, 403,
-		    "only active moderators and owners of this community may do "
-		    "this");
-	else if (strcmp(outcome, "not_found") == 0)
-		http_respond_problem(r, 404, "no such join request");
-	else if (strcmp(outcome, "decided") == 0)
-		http_respond_problem(
-		    r, 409, "this join request was decided already");
-	else
-		api_respond_db(r, 200, PQgetvalue(res, 0, 1));
+	if (!api_verdict_res(r, res, 0))
+		return;
+	api_respond_db(r, 200, PQgetvalue(res, 0, 1));
 }

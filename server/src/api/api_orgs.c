@@ -159,19 +159,11 @@ api_orgs_patch(struct http_req *r)
 	api_query(r, &store_org_update, params, api_orgs_patched);
 }
 
-/* → organisation json, sessions ended, tokens revoked, own */
+/* → verdict, organisation json, sessions ended, tokens revoked */
 static void
 api_orgs_patched(struct http_req *r, PGresult *res)
 {
-	if (PQntuples(res) != 1) {
-		http_respond_problem(r, 404, "no such organisation");
+	if (!api_verdict_res(r, res, 0))
 		return;
-	}
-	if (strcmp(PQgetvalue(res, 0, 3), "t") == 0) {
-		http_respond_problem(r, 409,
-		    "you cannot suspend your own organisation: it would end "
-		    "your own access");
-		return;
-	}
-	api_respond_db(r, 200, PQgetvalue(res, 0, 0));
+	api_respond_db(r, 200, PQgetvalue(res, 0, 1));
 }

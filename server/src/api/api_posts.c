@@ -3,10 +3,10 @@
  * author; every edit keeps a revision), delete, share (cross-post TLP:CLEAR
  * and TLP:GREEN), revisions, comments and sightings.
  *
- * TLP 2.0 is enforced as the audience, in SQL (schema/0014, 0015): a
+ * TLP 2.0 is enforced as the audience, in SQL (schema/functions): a
  * TLP:RED post exists for its author and recipients only.  Anonymity is
  * masked in SQL too.  Here: validation (pure, fuzzed: api_post_parse),
- * Idempotency-Key, and the outcome words of the SQL functions → answers.
+ * Idempotency-Key, and the SQL functions' verdicts → answers (api_verdict).
  */
 #include "api/api_internal.h"
 
@@ -46,8 +46,6 @@ static void api_posts_deleted(struct http_req *r, PGresult *res);
 static void api_post_made(struct http_req *r, PGresult *res);
 static void api_comments_changed(struct http_req *r, PGresult *res);
 static void api_posts_stix_got(struct http_req *r, PGresult *res);
-static bool api_post_outcome(
-    struct http_req *r, const char *outcome, PGresult *res, int bad_col);
 
 /* ---- parsing: pure, fuzzed (tests/fuzz/fuzz_post.c) --------------------- */
 
@@ -286,82 +284,6 @@ api_post_parse(json_t *body, bool patch, struct arena *a, struct post_input *in,
 	}
 }
 
-/* ---- the outcome words of schema/0015 → answers -------------------------- */
-
-static bool
-api_post_outcome(
-    struct http_req *r, const char *outcome, PGresult *res, int bad_col)
-{
-	static const struct {
-		const char *outcome;
-		int status;
-		const char *detail;
-	} map[] = {
-	    {"hidden", 404, "no such post"},
-	    {"target_hidden", 404, "no such channel"},
-	    {"not_found", 404, "no such comment"},
-	    {"suspended", 403,
-	        "your membership of this community is suspended"},
-	    {"cannot_post", 403,
-	        "only moderators and owners may post in this channel"},
-	    {"not_author", 403, "only the author may do this"},
-	    {"not_author_or_moderator", 403,
-	        "only the author, or a moderator or owner of the community, may "
-	        "delete it"},
-	    {"busy", 409,
-	        "a request with this Idempotency-Key is still in progress"},
-	    {"exists", 409,
-	        "your organisation has reported a sighting of this post "
-	        "already"},
-	    {"mismatch", 422,
-	        "this Idempotency-Key was used with another request body"},
-	    {"tlp", 422,
-	        "only TLP:CLEAR and TLP:GREEN posts may be shared: "
-	        "TLP:AMBER, TLP:AMBER+STRICT and TLP:RED never leave their "
-	        "channel"},
-	    {"same_channel", 422, "the post is in this channel already"},
-	    {"no_recipients", 422,
-	        "a TLP:RED post needs recipients: the readers of the channel "
-	        "it is for"},
-	    {"recipients_not_red", 422,
-	        "recipients are for TLP:RED posts only"},
-	};
-
-	if (strcmp(outcome, "ok") == 0 || strcmp(outcome, "unchanged") == 0 ||
-	    strcmp(outcome, "replay") == 0)
-		return true;
-	if (strcmp(outcome, "totp_required") == 0) {
-		api_totp_required(r);
-		return false;
-	}
-	if (strcmp(outcome, "bad_recipients") == 0) {
-		/* {id,id} of those who cannot read the channel: name each */
-		json_t *errors = json_array();
-		char *ids = arena_strdup(r->arena, PQgetvalue(res, 0, bad_col));
-
-		for (char *tok = strtok(ids, "{},"); tok;
-		     tok = strtok(NULL, "{},")) {
-			char msg[96];
-
-			snprintf(msg, sizeof(msg),
-			    "%s cannot read this channel", tok);
-			v_error(errors, "recipients", msg);
-		}
-		http_respond_problem_errors(r, 422,
-		    "every recipient of a TLP:RED post must be a reader of its "
-		    "channel",
-		    errors);
-		return false;
-	}
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(map[i].outcome, outcome) == 0) {
-			http_respond_problem(r, map[i].status, map[i].detail);
-			return false;
-		}
-	http_respond_problem(r, 500, "internal error");
-	return false;
-}
-
 /* An answer that was made (or is replayed) with its status and Location:
  * columns status, location, body at col, col + 1, col + 2. */
 static void
@@ -408,11 +330,11 @@ api_posts_create(struct http_req *r)
 	api_query(r, &store_post_create, params, api_posts_created);
 }
 
-/* → outcome, status, location, post json, bad recipients */
+/* → verdict, status, location, post json */
 static void
 api_posts_created(struct http_req *r, PGresult *res)
 {
-	if (!api_post_outcome(r, PQgetvalue(res, 0, 0), res, 4))
+	if (!api_verdict_res(r, res, 0))
 		return;
 	api_respond_made(r, res, 1);
 }
@@ -450,14 +372,13 @@ api_posts_list(struct http_req *r)
 				*p = (char)(*p - 'A' + 'a');
 		lead[4] = t;
 	}
-	api_list_query_gated(
-	    r, &store_post_list, lead, 5, GATE_CHANNEL, CH_READ);
+	api_list_query_gated(r, &store_post_list, lead, 5);
 }
 
 /*
  * A GET of a post or of what hangs off it, whose statement takes (user,
- * post) and returns (access, json): the post's gate (404 hidden, 403
- * suspended or TOTP), else 200 with the json.
+ * post) and returns (verdict, json): 200 with the json when the verdict
+ * is 'ok', else its answer (404 hidden, 403 suspended or TOTP).
  */
 static void
 api_post_read(struct http_req *r, struct db_stmt *st)
@@ -470,10 +391,11 @@ api_post_read(struct http_req *r, struct db_stmt *st)
 	api_query(r, st, params, api_post_read_done);
 }
 
+/* → verdict, json */
 static void
 api_post_read_done(struct http_req *r, PGresult *res)
 {
-	if (!api_post_gate(r, res, 0, CH_READ))
+	if (!api_verdict_res(r, res, 0))
 		return;
 	api_respond_db(r, 200, PQgetvalue(res, 0, 1));
 }
@@ -513,11 +435,11 @@ api_posts_patch(struct http_req *r)
 	api_query(r, &store_post_update, params, api_posts_updated);
 }
 
-/* → outcome, post json, bad recipients */
+/* → verdict, post json */
 static void
 api_posts_updated(struct http_req *r, PGresult *res)
 {
-	if (!api_post_outcome(r, PQgetvalue(res, 0, 0), res, 2))
+	if (!api_verdict_res(r, res, 0))
 		return;
 	api_respond_db(r, 200, PQgetvalue(res, 0, 1));
 }
@@ -537,7 +459,7 @@ api_posts_delete(struct http_req *r)
 static void
 api_posts_deleted(struct http_req *r, PGresult *res)
 {
-	if (!api_post_outcome(r, PQgetvalue(res, 0, 0), res, 0))
+	if (!api_verdict_res(r, res, 0))
 		return;
 	http_respond_empty(r, 204);
 }
@@ -567,12 +489,12 @@ api_posts_share(struct http_req *r)
 	api_query(r, &store_post_share, params, api_post_made);
 }
 
-/* → outcome, status, location, the json of what was made (a shared post, a
+/* → verdict, status, location, the json of what was made (a shared post, a
  * comment, a sighting) */
 static void
 api_post_made(struct http_req *r, PGresult *res)
 {
-	if (!api_post_outcome(r, PQgetvalue(res, 0, 0), res, 0))
+	if (!api_verdict_res(r, res, 0))
 		return;
 	api_respond_made(r, res, 1);
 }
@@ -585,8 +507,7 @@ api_revisions_list(struct http_req *r)
 	lead[1] = api_uuid_param(r, "id");
 	if (lead[1] == NULL)
 		return;
-	api_list_query_kind(
-	    r, &store_revision_list, lead, 2, GATE_POST, CH_READ, CURSOR_ID);
+	api_list_query_kind(r, &store_revision_list, lead, 2, true, CURSOR_ID);
 }
 
 /* ---- comments ---------------------------------------------------------- */
@@ -599,8 +520,7 @@ api_comments_list(struct http_req *r)
 	lead[1] = api_uuid_param(r, "id");
 	if (lead[1] == NULL)
 		return;
-	api_list_query_gated(
-	    r, &store_comment_list, lead, 2, GATE_POST, CH_READ);
+	api_list_query_gated(r, &store_comment_list, lead, 2);
 }
 
 static const char *
@@ -669,11 +589,11 @@ api_comments_delete(struct http_req *r)
 	api_comments_change(r, true);
 }
 
-/* → outcome, comment json */
+/* → verdict, comment json */
 static void
 api_comments_changed(struct http_req *r, PGresult *res)
 {
-	if (!api_post_outcome(r, PQgetvalue(res, 0, 0), res, 0))
+	if (!api_verdict_res(r, res, 0))
 		return;
 	if (r->state != NULL)
 		http_respond_empty(r, 204);
@@ -735,7 +655,7 @@ api_posts_stix(struct http_req *r)
 	api_query(r, &store_post_stix, params, api_posts_stix_got);
 }
 
-/* → access, post json, created ms, modified ms, org id, name, created ms */
+/* → verdict, post json, created ms, modified ms, org id, name, created ms */
 static void
 api_posts_stix_got(struct http_req *r, PGresult *res)
 {
@@ -745,7 +665,7 @@ api_posts_stix_got(struct http_req *r, PGresult *res)
 	const char *why;
 	int rc;
 
-	if (!api_post_gate(r, res, 0, CH_READ))
+	if (!api_verdict_res(r, res, 0))
 		return;
 	post = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
 	if (post == NULL)

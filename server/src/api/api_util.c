@@ -307,28 +307,26 @@ api_list_check(
 
 struct api_list_state {
 	int limit;
-	enum api_gate gate;
-	int need;
+	bool gated;
 };
 
 void
 api_list_query(struct http_req *r, struct db_stmt *st, const char *const *lead,
     size_t nlead)
 {
-	api_list_query_gated(r, st, lead, nlead, GATE_NONE, 0);
+	api_list_query_kind(r, st, lead, nlead, false, CURSOR_TIME);
 }
 
 void
 api_list_query_gated(struct http_req *r, struct db_stmt *st,
-    const char *const *lead, size_t nlead, enum api_gate gate, int need)
+    const char *const *lead, size_t nlead)
 {
-	api_list_query_kind(r, st, lead, nlead, gate, need, CURSOR_TIME);
+	api_list_query_kind(r, st, lead, nlead, true, CURSOR_TIME);
 }
 
 void
 api_list_query_kind(struct http_req *r, struct db_stmt *st,
-    const char *const *lead, size_t nlead, enum api_gate gate, int need,
-    enum api_cursor kind)
+    const char *const *lead, size_t nlead, bool gated, enum api_cursor kind)
 {
 	const char **params =
 	    arena_alloc(r->arena, (nlead + 5) * sizeof(char *));
@@ -348,8 +346,7 @@ api_list_query_kind(struct http_req *r, struct db_stmt *st,
 	/* a search window's bound follows (the statement's last two) */
 	params[nlead + 3] = cur[2];
 	params[nlead + 4] = cur[3];
-	ls->gate = gate;
-	ls->need = need;
+	ls->gated = gated;
 	r->state = ls;
 	api_query(r, st, params, api_list_done);
 }
@@ -358,28 +355,10 @@ static void
 api_list_done(struct http_req *r, PGresult *res)
 {
 	struct api_list_state *ls = r->state;
-	int col = 0;
 
-	switch (ls->gate) {
-	case GATE_NONE:
-		break;
-	case GATE_COMMUNITY:
-		if (!api_community_gate(r, res, 0, (enum api_need)ls->need))
-			return;
-		col = 3;
-		break;
-	case GATE_CHANNEL:
-		if (!api_channel_gate(r, res, 0, (enum api_ch_need)ls->need))
-			return;
-		col = 1;
-		break;
-	case GATE_POST:
-		if (!api_post_gate(r, res, 0, (enum api_ch_need)ls->need))
-			return;
-		col = 1;
-		break;
-	}
-	api_list_respond(r, res, ls->limit, col);
+	if (ls->gated && !api_verdict_res(r, res, 0))
+		return;
+	api_list_respond(r, res, ls->limit, ls->gated ? 1 : 0);
 }
 
 /* Rows whose json (column col) is not NULL are the items; col + 1 the key. */

@@ -4,7 +4,8 @@
  * A token is recognised by its prefix before any query (isacd_s_ sessions,
  * isacd_pat_ personal API tokens); a malformed one is refused without
  * touching the database.  The lookup is one indexed query by SHA-256 that
- * also refuses users of a suspended organisation.
+ * also refuses users of a suspended organisation.  Verdict words are parsed
+ * by a linear search of a short list: a few dozen strcmp per request.
  */
 #include "auth/auth.h"
 
@@ -111,50 +112,31 @@ auth_lookup_done(struct db_result *res, void *arg)
 	ctx->cb(res, p, ctx->arg);
 }
 
-enum auth_standing
-auth_standing_parse(const char *state)
+static const char *const auth_verdict_words[] = {
+#define AUTH_VERDICT_WORD(name, word) word,
+    AUTH_VERDICTS(AUTH_VERDICT_WORD)
+#undef AUTH_VERDICT_WORD
+};
+
+enum auth_verdict
+auth_verdict_parse(const char *word)
 {
-	if (state == NULL)
-		return AUTH_HIDDEN;
-	if (strcmp(state, "active") == 0)
-		return AUTH_ACTIVE;
-	if (strcmp(state, "outsider") == 0)
-		return AUTH_OUTSIDER;
-	if (strcmp(state, "suspended") == 0)
-		return AUTH_SUSPENDED;
-	if (strcmp(state, "totp_required") == 0)
-		return AUTH_NEEDS_TOTP;
-	return AUTH_HIDDEN;
+	if (word == NULL)
+		return AUTH_V_UNKNOWN;
+	for (size_t i = 0; i < AUTH_V_UNKNOWN; i++)
+		if (strcmp(word, auth_verdict_words[i]) == 0)
+			return (enum auth_verdict)i;
+	return AUTH_V_UNKNOWN;
 }
 
-enum auth_channel
-auth_channel_parse(const char *access)
+const char *
+auth_verdict_word(enum auth_verdict v)
 {
-	if (access == NULL)
-		return AUTH_CH_HIDDEN;
-	if (strcmp(access, "read") == 0)
-		return AUTH_CH_READ;
-	if (strcmp(access, "post") == 0)
-		return AUTH_CH_POST;
-	if (strcmp(access, "moderate") == 0)
-		return AUTH_CH_MODERATE;
-	if (strcmp(access, "suspended") == 0)
-		return AUTH_CH_SUSPENDED;
-	if (strcmp(access, "totp_required") == 0)
-		return AUTH_CH_NEEDS_TOTP;
-	return AUTH_CH_HIDDEN;
+	return v < AUTH_V_UNKNOWN ? auth_verdict_words[v] : "unknown";
 }
 
-enum auth_role
-auth_role_parse(const char *role)
+bool
+auth_verdict_ok(enum auth_verdict v)
 {
-	if (role == NULL)
-		return AUTH_ROLE_NONE;
-	if (strcmp(role, "owner") == 0)
-		return AUTH_ROLE_OWNER;
-	if (strcmp(role, "moderator") == 0)
-		return AUTH_ROLE_MODERATOR;
-	if (strcmp(role, "member") == 0)
-		return AUTH_ROLE_MEMBER;
-	return AUTH_ROLE_NONE;
+	return v == AUTH_V_OK || v == AUTH_V_UNCHANGED || v == AUTH_V_REPLAY;
 }

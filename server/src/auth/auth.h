@@ -5,10 +5,10 @@
  * Below api/ and the coming realtime/, and knowing nothing of HTTP: a bearer
  * token (from an Authorization header or a WebSocket upgrade) becomes a
  * principal through one indexed query; the route policy flags say what a
- * principal must be; and the states that the SQL access functions of
- * schema/0012_communities.sql return (isacd_communities_for,
- * isacd_channel_rights) are parsed here into one enum each.  The rules
- * themselves are in SQL, defined once; this is only their C side.
+ * principal must be; and the verdicts that the SQL access functions of
+ * schema/functions/20_access.sql return are parsed here into one enum.
+ * The rules themselves are in SQL, defined once; this is only their C
+ * side.
  */
 #ifndef ISACD_AUTH_AUTH_H
 #define ISACD_AUTH_AUTH_H
@@ -68,37 +68,82 @@ typedef void (*auth_cb)(
 struct db_query *auth_lookup(struct db_pool *db, long session_idle_s,
     const char *hash, bool pat, struct arena *a, auth_cb cb, void *arg);
 
-/** What a user's membership allows in a community (isacd_communities_for). */
-enum auth_standing {
-	AUTH_HIDDEN,     /* no such community for this user */
-	AUTH_OUTSIDER,   /* visible (listed, or staff), not a member */
-	AUTH_SUSPENDED,  /* a suspended member */
-	AUTH_NEEDS_TOTP, /* the community requires TOTP, the user has none */
-	AUTH_ACTIVE,     /* an active member */
-};
-/** Parse a state column (NULL is AUTH_HIDDEN). */
-enum auth_standing auth_standing_parse(const char *state);
+/*
+ * The verdict of a request: what the SQL access functions (schema/functions/
+ * 20_access.sql) and the writes built on them answered, as one word per
+ * outcome.  Parsed here, in one place; api/api_access.c maps each to its
+ * HTTP answer in one table.  A word this list does not know parses as
+ * AUTH_V_UNKNOWN, which the API answers 500 (and logs): a new outcome can
+ * never slip through as a success.
+ */
+#define AUTH_VERDICTS(X)                                                       \
+	X(OK, "ok")                                                            \
+	X(UNCHANGED, "unchanged")                                              \
+	X(REPLAY, "replay")                                                    \
+	X(COMMUNITY_HIDDEN, "community_hidden")                                \
+	X(CHANNEL_HIDDEN, "channel_hidden")                                    \
+	X(POST_HIDDEN, "post_hidden")                                          \
+	X(MEMBER_NOT_FOUND, "member_not_found")                                \
+	X(INVITE_NOT_FOUND, "invite_not_found")                                \
+	X(REQUEST_NOT_FOUND, "request_not_found")                              \
+	X(COMMENT_NOT_FOUND, "comment_not_found")                              \
+	X(READER_NOT_FOUND, "reader_not_found")                                \
+	X(ORGANISATION_NOT_FOUND, "organisation_not_found")                    \
+	X(ORG_MEMBERS_NOT_FOUND, "org_members_not_found")                      \
+	X(NOT_MEMBER, "not_member")                                            \
+	X(STAFF_NO_CONTENT, "staff_no_content")                                \
+	X(SUSPENDED, "suspended")                                              \
+	X(TOTP_REQUIRED, "totp_required")                                      \
+	X(NOT_MODERATOR, "not_moderator")                                      \
+	X(NOT_OWNER, "not_owner")                                              \
+	X(OWNERS_ONLY, "owners_only")                                          \
+	X(DENIED, "denied")                                                    \
+	X(CANNOT_POST, "cannot_post")                                          \
+	X(NOT_AUTHOR, "not_author")                                            \
+	X(NOT_AUTHOR_OR_MODERATOR, "not_author_or_moderator")                  \
+	X(FORBIDDEN, "forbidden")                                              \
+	X(ROLES_OWNERS_ONLY, "roles_owners_only")                              \
+	X(INVITE_OWNERS_ONLY, "invite_owners_only")                            \
+	X(REVOKE_OWNERS_ONLY, "revoke_owners_only")                            \
+	X(OFFBOARD_FORBIDDEN, "offboard_forbidden")                            \
+	X(JOIN_CLOSED, "join_closed")                                          \
+	X(WRONG_EMAIL, "wrong_email")                                          \
+	X(WRONG_ORG, "wrong_org")                                              \
+	X(ORG_SUSPENDED, "org_suspended")                                      \
+	X(LAST_OWNER, "last_owner")                                            \
+	X(DECIDED, "decided")                                                  \
+	X(SIGHTING_EXISTS, "sighting_exists")                                  \
+	X(BUSY, "busy")                                                        \
+	X(ALREADY_MEMBER, "already_member")                                    \
+	X(IS_MEMBER, "is_member")                                              \
+	X(INVITE_PENDING, "invite_pending")                                    \
+	X(INVITE_CLOSED, "invite_closed")                                      \
+	X(EMAIL_TAKEN, "email_taken")                                          \
+	X(OWN_ORGANISATION, "own_organisation")                                \
+	X(INVITE_GONE, "invite_gone")                                          \
+	X(MISMATCH, "mismatch")                                                \
+	X(TLP_SHARE, "tlp_share")                                              \
+	X(SAME_CHANNEL, "same_channel")                                        \
+	X(NO_RECIPIENTS, "no_recipients")                                      \
+	X(BAD_RECIPIENTS, "bad_recipients")                                    \
+	X(RECIPIENTS_NOT_RED, "recipients_not_red")                            \
+	X(ORG_UNKNOWN, "org_unknown")                                          \
+	X(OWNER_ORG_UNKNOWN, "owner_org_unknown")                              \
+	X(READER_NOT_MEMBER, "reader_not_member")                              \
+	X(LOCKED, "locked")
 
-/** What a user may do in a channel (isacd_channel_rights). */
-enum auth_channel {
-	AUTH_CH_HIDDEN, /* no such channel for this user */
-	AUTH_CH_SUSPENDED,
-	AUTH_CH_NEEDS_TOTP,
-	AUTH_CH_READ,
-	AUTH_CH_POST,
-	AUTH_CH_MODERATE,
+enum auth_verdict {
+#define AUTH_VERDICT_ENUM(name, word) AUTH_V_##name,
+	AUTH_VERDICTS(AUTH_VERDICT_ENUM)
+#undef AUTH_VERDICT_ENUM
+	    AUTH_V_UNKNOWN,
 };
-/** Parse an access column (NULL is AUTH_CH_HIDDEN). */
-enum auth_channel auth_channel_parse(const char *access);
 
-/** Community roles, in rank order. */
-enum auth_role {
-	AUTH_ROLE_NONE,
-	AUTH_ROLE_MEMBER,
-	AUTH_ROLE_MODERATOR,
-	AUTH_ROLE_OWNER
-};
-/** Parse a role column (NULL or unknown is AUTH_ROLE_NONE). */
-enum auth_role auth_role_parse(const char *role);
+/** Parse a verdict word (NULL or unknown: AUTH_V_UNKNOWN). */
+enum auth_verdict auth_verdict_parse(const char *word);
+/** The word of a verdict (static storage). */
+const char *auth_verdict_word(enum auth_verdict v);
+/** Whether the request may go on: ok, unchanged or replay. */
+bool auth_verdict_ok(enum auth_verdict v);
 
 #endif

@@ -5,6 +5,14 @@
  * processes started at once).  Applied rows are compared by version and
  * checksum; a file missing from the set but recorded in the database is
  * reported, since it means this binary is older than the schema.
+ *
+ * The function files (schema/functions) follow the numbered migrations.
+ * They are applied as one: their combined checksum is kept in
+ * schema_functions, and when it differs, one transaction drops every
+ * isacd_ function that is not a trigger function (PostgreSQL records no
+ * dependency of a function body on another function, so any order works;
+ * trigger functions are held by their triggers and are replaced by the
+ * files with CREATE OR REPLACE) and runs the files in name order.
  */
 #include "db/migrate.h"
 
@@ -30,6 +38,26 @@ static int migrate_cmp(const void *a, const void *b);
 static int migrate_applied(
     PGconn *pg, PGresult **res, char *err, size_t errlen);
 static int migrate_exec(PGconn *pg, const char *sql, char *err, size_t errlen);
+static int migrate_add_function(struct migration_set *set, const char *name,
+    const char *data, size_t len, char *err, size_t errlen);
+static int migrate_read_file(
+    const char *path, char **data, size_t *len, char *err, size_t errlen);
+static void migrate_finish_set(struct migration_set *set);
+static int migrate_functions_applied(
+    PGconn *pg, char sum[65], char *err, size_t errlen);
+static int migrate_apply_functions(PGconn *pg, const struct migration_set *set,
+    FILE *out, char *err, size_t errlen);
+
+#define MIGRATE_FUNCTIONS_DIR "functions/"
+
+/* drops every isacd_ function but the trigger functions */
+static const char migrate_drop_functions[] =
+    "DO $$ DECLARE f regprocedure; BEGIN"
+    " FOR f IN SELECT p.oid::regprocedure FROM pg_proc p"
+    "  JOIN pg_namespace n ON n.oid = p.pronamespace"
+    "  WHERE n.nspname = current_schema() AND p.proname LIKE 'isacd\\_%'"
+    "   AND p.prokind = 'f' AND p.prorettype <> 'trigger'::regtype"
+    " LOOP EXECUTE 'DROP FUNCTION ' || f; END LOOP; END $$";
 
 /* "relation ... already exists, skipping" and the like are not for users */
 static void
@@ -45,14 +73,19 @@ migrate_load_embedded(struct migration_set *set, char *err, size_t errlen)
 	memset(set, 0, sizeof(*set));
 	for (size_t i = 0; i < embedded_migrations_count; i++) {
 		const struct embedded_file *f = &embedded_migrations[i];
+		size_t plen = strlen(MIGRATE_FUNCTIONS_DIR);
+		int rc = strncmp(f->name, MIGRATE_FUNCTIONS_DIR, plen) == 0
+		    ? migrate_add_function(set, f->name + plen,
+		          (const char *)f->data, f->len, err, errlen)
+		    : migrate_add(set, f->name, (const char *)f->data, f->len,
+		          err, errlen);
 
-		if (migrate_add(set, f->name, (const char *)f->data, f->len,
-		        err, errlen) != 0) {
+		if (rc != 0) {
 			migrate_set_free(set);
 			return -1;
 		}
 	}
-	qsort(set->m, set->n, sizeof(*set->m), migrate_cmp);
+	migrate_finish_set(set);
 	return 0;
 }
 
@@ -60,6 +93,7 @@ int
 migrate_load_dir(
     const char *dir, struct migration_set *set, char *err, size_t errlen)
 {
+	char sub[4096];
 	DIR *d = opendir(dir);
 	struct dirent *de;
 
@@ -71,10 +105,8 @@ migrate_load_dir(
 	}
 	while ((de = readdir(d)) != NULL) {
 		char path[4096];
-		size_t nlen = strlen(de->d_name);
-		FILE *f;
+		size_t nlen = strlen(de->d_name), len;
 		char *data;
-		long size;
 		int v;
 
 		if (nlen < 5 || strcmp(de->d_name + nlen - 4, ".sql") != 0)
@@ -86,32 +118,38 @@ migrate_load_dir(
 			goto fail;
 		}
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		f = fopen(path, "rb");
-		if (f == NULL || fseek(f, 0, SEEK_END) != 0 ||
-		    (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-			snprintf(err, errlen, "cannot read %s", path);
-			if (f)
-				fclose(f);
+		if (migrate_read_file(path, &data, &len, err, errlen) != 0)
 			goto fail;
-		}
-		data = xmalloc((size_t)size + 1);
-		if (fread(data, 1, (size_t)size, f) != (size_t)size) {
-			snprintf(err, errlen, "cannot read %s", path);
-			free(data);
-			fclose(f);
-			goto fail;
-		}
-		fclose(f);
-		data[size] = '\0';
-		if (migrate_add(set, de->d_name, data, (size_t)size, err,
-		        errlen) != 0) {
+		if (migrate_add(set, de->d_name, data, len, err, errlen) != 0) {
 			free(data);
 			goto fail;
 		}
 		free(data);
 	}
 	closedir(d);
-	qsort(set->m, set->n, sizeof(*set->m), migrate_cmp);
+	/* the function files, when the folder has them */
+	snprintf(sub, sizeof(sub), "%s/" MIGRATE_FUNCTIONS_DIR, dir);
+	d = opendir(sub);
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		char path[4096 + 256];
+		size_t nlen = strlen(de->d_name), len;
+		char *data;
+
+		if (nlen < 5 || strcmp(de->d_name + nlen - 4, ".sql") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s%s", sub, de->d_name);
+		if (migrate_read_file(path, &data, &len, err, errlen) != 0)
+			goto fail;
+		if (migrate_add_function(
+		        set, de->d_name, data, len, err, errlen) != 0) {
+			free(data);
+			goto fail;
+		}
+		free(data);
+	}
+	if (d != NULL)
+		closedir(d);
+	migrate_finish_set(set);
 	for (size_t i = 1; i < set->n; i++) {
 		if (set->m[i].version == set->m[i - 1].version) {
 			snprintf(err, errlen, "two migrations with version %d",
@@ -122,9 +160,38 @@ migrate_load_dir(
 	}
 	return 0;
 fail:
-	closedir(d);
+	if (d != NULL)
+		closedir(d);
 	migrate_set_free(set);
 	return -1;
+}
+
+/* The whole file at path, NUL-terminated, in *data (the caller frees). */
+static int
+migrate_read_file(
+    const char *path, char **data, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	long size;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0) {
+		snprintf(err, errlen, "cannot read %s", path);
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	*data = xmalloc((size_t)size + 1);
+	if (fread(*data, 1, (size_t)size, f) != (size_t)size) {
+		snprintf(err, errlen, "cannot read %s", path);
+		free(*data);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	(*data)[size] = '\0';
+	*len = (size_t)size;
+	return 0;
 }
 
 void
@@ -134,7 +201,12 @@ migrate_set_free(struct migration_set *set)
 		free(set->m[i].name);
 		free(set->m[i].sql);
 	}
+	for (size_t i = 0; i < set->nfn; i++) {
+		free(set->fn[i].name);
+		free(set->fn[i].sql);
+	}
 	free(set->m);
+	free(set->fn);
 	memset(set, 0, sizeof(*set));
 }
 
@@ -201,6 +273,14 @@ migrate_check(PGconn *pg, const struct migration_set *set, int *pending,
 	}
 	if (res)
 		PQclear(res);
+	if (set->nfn > 0) {
+		char sum[65];
+
+		if (migrate_functions_applied(pg, sum, err, errlen) != 0)
+			return -1;
+		if (strcmp(sum, set->fn_checksum) != 0)
+			(*pending)++;
+	}
 	return 0;
 }
 
@@ -270,6 +350,8 @@ migrate_apply(PGconn *pg, const struct migration_set *set, FILE *out, char *err,
 		if (out)
 			fprintf(out, "applied %s\n", m->name);
 	}
+	if (migrate_apply_functions(pg, set, out, err, errlen) != 0)
+		goto done;
 	if (out)
 		fprintf(out, "schema at version %d (%d applied now)\n",
 		    migrate_latest(set), applied);
@@ -383,4 +465,139 @@ migrate_cmp(const void *a, const void *b)
 	const struct migration *x = a, *y = b;
 
 	return (x->version > y->version) - (x->version < y->version);
+}
+
+static int
+migrate_add_function(struct migration_set *set, const char *name,
+    const char *data, size_t len, char *err, size_t errlen)
+{
+	struct migration *m;
+
+	if (memchr(data, '\0', len) != NULL) {
+		snprintf(
+		    err, errlen, "functions/%s: contains a NUL byte", name);
+		return -1;
+	}
+	set->fn = xrealloc(set->fn, (set->nfn + 1) * sizeof(*set->fn));
+	m = &set->fn[set->nfn++];
+	m->version = 0;
+	m->name = xstrdup(name);
+	m->sql = xstrndup(data, len);
+	m->len = len;
+	secret_sha256_hex(data, len, m->checksum);
+	return 0;
+}
+
+static int
+migrate_name_cmp(const void *a, const void *b)
+{
+	const struct migration *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* Sort both lists; the functions' checksum covers their names and texts. */
+static void
+migrate_finish_set(struct migration_set *set)
+{
+	char *all;
+	size_t len = 0;
+
+	qsort(set->m, set->n, sizeof(*set->m), migrate_cmp);
+	if (set->nfn == 0)
+		return;
+	qsort(set->fn, set->nfn, sizeof(*set->fn), migrate_name_cmp);
+	for (size_t i = 0; i < set->nfn; i++)
+		len +=
+		    strlen(set->fn[i].name) + 1 + sizeof(set->fn[i].checksum);
+	all = xmalloc(len + 1);
+	len = 0;
+	for (size_t i = 0; i < set->nfn; i++)
+		len += (size_t)sprintf(
+		    all + len, "%s %s\n", set->fn[i].name, set->fn[i].checksum);
+	secret_sha256_hex(all, len, set->fn_checksum);
+	free(all);
+}
+
+/* The checksum of the function files applied ("" when none were). */
+static int
+migrate_functions_applied(PGconn *pg, char sum[65], char *err, size_t errlen)
+{
+	PGresult *r = PQexec(pg, "SELECT to_regclass('schema_functions')");
+
+	sum[0] = '\0';
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		goto fail;
+	if (PQgetisnull(r, 0, 0)) {
+		PQclear(r);
+		return 0;
+	}
+	PQclear(r);
+	r = PQexec(pg, "SELECT checksum FROM schema_functions");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		goto fail;
+	if (PQntuples(r) == 1)
+		snprintf(sum, 65, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return 0;
+fail:
+	snprintf(err, errlen, "%s", PQresultErrorMessage(r));
+	PQclear(r);
+	return -1;
+}
+
+static int
+migrate_apply_functions(PGconn *pg, const struct migration_set *set, FILE *out,
+    char *err, size_t errlen)
+{
+	char sum[65], why[512];
+	const char *params[1];
+	PGresult *r;
+
+	if (set->nfn == 0)
+		return 0;
+	if (migrate_exec(pg,
+	        "CREATE TABLE IF NOT EXISTS schema_functions ("
+	        " one boolean PRIMARY KEY DEFAULT true CHECK (one),"
+	        " checksum text NOT NULL,"
+	        " applied_at timestamptz NOT NULL DEFAULT now())",
+	        err, errlen) != 0)
+		return -1;
+	if (migrate_functions_applied(pg, sum, err, errlen) != 0)
+		return -1;
+	if (strcmp(sum, set->fn_checksum) == 0)
+		return 0;
+	if (migrate_exec(pg, "BEGIN", err, errlen) != 0)
+		return -1;
+	if (migrate_exec(pg, migrate_drop_functions, err, errlen) != 0)
+		goto fail;
+	for (size_t i = 0; i < set->nfn; i++) {
+		if (migrate_exec(pg, set->fn[i].sql, err, errlen) != 0) {
+			snprintf(why, sizeof(why), "%s", err);
+			snprintf(err, errlen, "functions/%s: %s",
+			    set->fn[i].name, why);
+			goto fail;
+		}
+	}
+	params[0] = set->fn_checksum;
+	r = PQexecParams(pg,
+	    "INSERT INTO schema_functions (checksum) VALUES ($1)"
+	    " ON CONFLICT (one) DO UPDATE SET checksum = excluded.checksum,"
+	    " applied_at = now()",
+	    1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		snprintf(err, errlen, "recording the functions failed: %s",
+		    PQresultErrorMessage(r));
+		PQclear(r);
+		goto fail;
+	}
+	PQclear(r);
+	if (migrate_exec(pg, "COMMIT", err, errlen) != 0)
+		return -1;
+	if (out)
+		fprintf(out, "applied functions (%zu files)\n", set->nfn);
+	return 0;
+fail:
+	migrate_exec(pg, "ROLLBACK", why, sizeof(why));
+	return -1;
 }

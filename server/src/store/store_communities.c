@@ -1,11 +1,12 @@
 /*
  * store_communities.c - communities, their members and their audit trail.
  *
- * Every statement starts from the access functions of schema/0012 and
- * returns their verdict beside its result (the gate columns state, role,
- * staff of isacd_communities_for), so one round trip both checks and does
- * the work.  Membership changes with rules of more than one step are SQL
- * functions (schema/0013).
+ * Every statement starts from the gate of its community
+ * (isacd_community_gate, schema/functions/20_access.sql), acts only when
+ * its verdict is 'ok', and returns the verdict beside its result, so one
+ * round trip both checks and does the work.  Membership changes with rules
+ * of more than one step are SQL functions (schema/functions/
+ * 40_membership.sql).
  */
 #include "store/store.h"
 
@@ -13,9 +14,9 @@
  * policy, $7 roster, $8 retention days, $9 retention by tlp (json), $10
  * require totp, $11 erase content on leave, $12 owner email, $13 owner
  * organisation id, $14 invite token sha256, $15 ip
- * → community json, invite id, invite expires_at, community id; no row
- *   when the
- *   organisation is unknown or suspended; 23505 for a name taken */
+ * → verdict ('ok', 'owner_org_unknown': the organisation is unknown or
+ *   suspended), community json, invite id, invite expires_at, community
+ *   id; 23505 for a name taken */
 struct db_stmt store_comm_create = {"comm_create",
     "WITH org AS ("
     " SELECT id FROM organisations WHERE id = $13::uuid AND status = 'active'"
@@ -28,7 +29,7 @@ struct db_stmt store_comm_create = {"comm_create",
     "  $9::jsonb, coalesce($10::boolean, false),"
     "  coalesce($11::boolean, false), $1::uuid FROM org"
     " RETURNING id, name, kind,"
-    "  isacd_community_json(communities, NULL, NULL, true) AS j"
+    "  isacd_community_json(communities, $1::uuid, NULL, NULL, true) AS j"
     "), i AS ("
     " INSERT INTO invites (community_id, email, organisation_id, role,"
     "  token_hash, expires_at, created_by)"
@@ -44,13 +45,16 @@ struct db_stmt store_comm_create = {"comm_create",
     "  jsonb_build_object('invite_id', i.id, 'email', i.email,"
     "   'role', i.role, 'organisation_id', $13::uuid) FROM i"
     ")"
-    " SELECT c.j::text, i.id, isacd_ts(i.expires_at), c.id FROM c, i",
+    " SELECT CASE WHEN c.id IS NULL THEN 'owner_org_unknown' ELSE 'ok' END,"
+    " c.j::text, i.id, isacd_ts(i.expires_at), c.id"
+    " FROM (SELECT 1) one LEFT JOIN c ON true LEFT JOIN i ON true",
     15, 0};
 
 /* $1 user id, $2 kind or NULL, $3 cursor time, $4 cursor id, $5 limit + 1
  * → community json, cursor key: the communities the user may see */
 struct db_stmt store_comm_list = {"comm_list",
-    "SELECT isacd_community_json(c, f.role, f.state, f.staff)::text,"
+    "SELECT isacd_community_json(c, $1::uuid, f.role, f.state,"
+    " f.staff)::text,"
     " c.created_at::text || '|' || c.id::text"
     " FROM isacd_communities_for($1::uuid) f"
     " JOIN communities c ON c.id = f.community_id"
@@ -60,28 +64,26 @@ struct db_stmt store_comm_list = {"comm_list",
     " ORDER BY c.created_at DESC, c.id DESC LIMIT $5::int",
     5, 0};
 
-/* $1 user id, $2 community id → state, role, staff, community json */
+/* $1 user id, $2 community id → verdict, community json */
 struct db_stmt store_comm_get = {"comm_get",
-    "SELECT f.state, f.role, f.staff,"
-    " isacd_community_json(c, f.role, f.state, f.staff)::text"
-    " FROM isacd_communities_for($1::uuid) f"
-    " JOIN communities c ON c.id = f.community_id"
-    " WHERE f.community_id = $2::uuid",
+    "SELECT g.verdict,"
+    " isacd_community_json(c, $1::uuid, g.role, g.state, g.staff)::text"
+    " FROM isacd_community_gate($1::uuid, $2::uuid, 'see') g"
+    " LEFT JOIN communities c ON c.id = $2::uuid AND g.verdict = 'ok'",
     2, 0};
 
 /* $1 user id, $2 community id, $3 name, $4 kind, $5 description set,
  * $6 description, $7 listed, $8 join policy, $9 roster, $10 retention set,
  * $11 retention days, $12 retention by tlp set, $13 retention by tlp,
  * $14 require totp, $15 erase content on leave, $16 ip
- * → state, role, staff, community json (NULL unless an owner or staff:
- *   the gate decides); the change is audited with before and after */
+ * → verdict (an owner or staff), community json; the change is audited
+ *   with before and after */
 struct db_stmt store_comm_update = {"comm_update",
-    "WITH f AS ("
-    " SELECT state, role, staff FROM isacd_communities_for($1::uuid)"
-    " WHERE community_id = $2::uuid"
+    "WITH f AS MATERIALIZED ("
+    " SELECT * FROM isacd_community_gate($1::uuid, $2::uuid, 'own_or_staff')"
     "), old AS ("
     " SELECT c.* FROM communities c, f WHERE c.id = $2::uuid"
-    "  AND (f.staff OR (f.state = 'active' AND f.role = 'owner'))"
+    "  AND f.verdict = 'ok'"
     " FOR UPDATE OF c"
     "), upd AS ("
     " UPDATE communities c SET name = coalesce($3, c.name),"
@@ -105,30 +107,26 @@ struct db_stmt store_comm_update = {"comm_update",
     "  SELECT isacd_changes(to_jsonb(old), to_jsonb(upd.rec)) AS ch"
     "  FROM old, upd) d WHERE ch IS NOT NULL"
     ")"
-    " SELECT f.state, f.role, f.staff,"
-    " (SELECT isacd_community_json(upd.rec, f.role, f.state, f.staff)::text"
-    "  FROM upd)"
+    " SELECT f.verdict, (SELECT isacd_community_json(upd.rec, $1::uuid,"
+    "  f.role, f.state, f.staff)::text FROM upd)"
     " FROM f",
     16, 0};
 
 /* $1 user id, $2 community id, $3 cursor time, $4 cursor id, $5 limit + 1
- * → state, role, staff, member json, cursor key.  The roster rule: with
- * roster 'moderators' a member sees themselves and the moderators and
- * owners; suspended members are seen by moderators and owners only. */
+ * → verdict, member json, cursor key: the members the caller sees on the
+ * roster (isacd_roster_shows) */
 struct db_stmt store_member_list = {"member_list",
-    "WITH f AS ("
-    " SELECT state, role, staff FROM isacd_communities_for($1::uuid)"
-    " WHERE community_id = $2::uuid"
+    "WITH f AS MATERIALIZED ("
+    " SELECT * FROM isacd_community_gate($1::uuid, $2::uuid, 'member')"
     ")"
-    " SELECT f.state, f.role, f.staff, x.j, x.k FROM f"
+    " SELECT f.verdict, x.j, x.k FROM f"
     " LEFT JOIN LATERAL ("
     "  SELECT isacd_member_json(m)::text AS j,"
     "   m.joined_at::text || '|' || m.user_id::text AS k"
     "  FROM memberships m JOIN communities c ON c.id = m.community_id"
-    "  WHERE m.community_id = $2::uuid AND f.state = 'active'"
-    "   AND (f.role IN ('owner', 'moderator') OR m.user_id = $1::uuid"
-    "    OR (m.status = 'active' AND (c.roster = 'members'"
-    "     OR m.role IN ('owner', 'moderator'))))"
+    "  WHERE m.community_id = $2::uuid AND f.verdict = 'ok'"
+    "   AND isacd_roster_shows($1::uuid, f.role, c.roster, m.user_id,"
+    "    m.role, m.status)"
     "   AND ($3::timestamptz IS NULL"
     "    OR (m.joined_at, m.user_id) < ($3::timestamptz, $4::uuid))"
     "  ORDER BY m.joined_at DESC, m.user_id DESC LIMIT $5::int"
@@ -156,20 +154,20 @@ struct db_stmt store_org_offboard = {"org_offboard",
     4, 0};
 
 /* $1 user id, $2 community id, $3 cursor (unused), $4 cursor id (audit
- * id), $5 limit + 1 → state, role, staff, audit json, cursor key */
+ * id), $5 limit + 1 → verdict, audit json, cursor key; platform staff who
+ * do not moderate the community see no channel or post of it */
 struct db_stmt store_comm_audit = {"comm_audit",
-    "WITH f AS ("
-    " SELECT state, role, staff FROM isacd_communities_for($1::uuid)"
-    " WHERE community_id = $2::uuid"
+    "WITH f AS MATERIALIZED ("
+    " SELECT * FROM isacd_community_gate($1::uuid, $2::uuid,"
+    "  'moderate_or_staff')"
     ")"
-    " SELECT f.state, f.role, f.staff, x.j, x.k FROM f"
+    " SELECT f.verdict, x.j, x.k FROM f"
     " LEFT JOIN LATERAL ("
-    "  SELECT isacd_audit_json(a, f.state = 'active'"
-    "   AND f.role IN ('owner', 'moderator'))::text AS j, a.id::text AS k"
+    "  SELECT isacd_audit_json(a, isacd_community_verdict(f.state, f.role,"
+    "   false, 'moderate') = 'ok')::text AS j, a.id::text AS k"
     "  FROM audit_log a"
     "  WHERE a.community_id = $2::uuid AND $3::text IS NULL"
-    "   AND (f.staff OR (f.state = 'active'"
-    "    AND f.role IN ('owner', 'moderator')))"
+    "   AND f.verdict = 'ok'"
     "   AND ($4::bigint IS NULL OR a.id < $4::bigint)"
     "  ORDER BY a.id DESC LIMIT $5::int"
     " ) x ON true",

@@ -12,8 +12,9 @@ struct db_stmt store_org_create = {"org_create",
     "WITH ok AS ("
     " SELECT 1 FROM users u WHERE u.id = $4::uuid"
     "  AND (u.platform_role = 'staff' OR EXISTS (SELECT 1"
-    "   FROM isacd_standing($4::uuid) s WHERE s.state = 'active'"
-    "   AND s.role IN ('owner', 'moderator')))"
+    "   FROM isacd_communities_for($4::uuid) s"
+    "   WHERE isacd_community_verdict(s.state, s.role, false, 'moderate')"
+    "    = 'ok'))"
     "), o AS ("
     " INSERT INTO organisations (name, sector, country, created_by)"
     " SELECT $1, $2, $3, $4::uuid FROM ok"
@@ -45,11 +46,11 @@ struct db_stmt store_org_get = {"org_get",
 
 /* $1 staff id, $2 organisation, $3 name, $4 sector set, $5 sector,
  * $6 country set, $7 country, $8 status, $9 ip
- * → organisation json, sessions ended, tokens revoked, own (true: the
- *   staff member's own organisation, which they may not suspend)
- *   (isacd_org_update); no row for an unknown organisation */
+ * → verdict ('organisation_not_found', 'own_organisation': a staff
+ *   member may not suspend their own), organisation json, sessions ended,
+ *   tokens revoked (isacd_org_update) */
 struct db_stmt store_org_update = {"org_update",
-    "SELECT organisation::text, sessions_ended, tokens_revoked, own"
+    "SELECT outcome, organisation::text, sessions_ended, tokens_revoked"
     " FROM isacd_org_update($1::uuid, $2::uuid, $3, $4::boolean, $5,"
     " $6::boolean, $7, $8, $9::inet)",
     9, 0};

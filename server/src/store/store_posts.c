@@ -1,12 +1,15 @@
 /*
  * store_posts.c - threat posts, their revisions, comments and sightings.
  *
- * Who may read a post is isacd_post_rights (schema/0014): the channel's
- * rights and the post's TLP.  A list inside one channel takes the channel's
- * rights as its gate and isacd_tlp_admits on each row, so that the index on
- * (channel_id, created_at, id) serves the page in order and it never grows
- * with the channel.  Writes are SQL functions (schema/0015): the access
- * check, the change, its revision, event, audit and idempotency key in one
+ * Who may read a post is isacd_reads_post (schema/functions/20_access.sql):
+ * the user reads the post's channel and the post's TLP admits the user.  A
+ * statement on one post starts from its gate (isacd_post_gate, the row
+ * form); a page of one channel asks the rule of each row with the channel's
+ * gate, so that the index on (channel_id, created_at, id) serves the page
+ * in order and it never grows with the channel; statements over many
+ * channels use the set form (isacd_readable, isacd_may_read).  Writes are
+ * SQL functions (schema/functions/50_posts.sql): the access check, the
+ * change, its revision, event, audit and idempotency key in one
  * transaction.
  */
 #include "store/store.h"
@@ -14,31 +17,28 @@
 /* $1 user, $2 channel, $3 kind, $4 title, $5 body, $6 tlp, $7 severity,
  * $8 tags text[], $9 anonymous, $10 recipients uuid[], $11 indicator types
  * text[], $12 indicator values text[], $13 idempotency key, $14 request
- * hash → outcome, status, location, post json, bad recipients */
+ * hash → verdict, status, location, post json */
 struct db_stmt store_post_create = {"post_create",
-    "SELECT outcome, http_status, loc, response, bad_ids::text"
+    "SELECT outcome, http_status, loc, response"
     " FROM isacd_post_create($1::uuid, $2::uuid, $3, $4, $5, $6, $7,"
     " $8::text[], $9::boolean, $10::uuid[], $11::text[], $12::text[], $13,"
     " $14)",
     14, 0};
 
 /* $1 user, $2 channel, $3 kind, $4 tlp, $5 tag, $6 cursor time, $7 cursor
- * id, $8 limit + 1 → access, post json, cursor key: the posts of the
+ * id, $8 limit + 1 → verdict, post json, cursor key: the posts of the
  * channel the user may read, newest first */
 struct db_stmt store_post_list = {"post_list",
-    "WITH r AS MATERIALIZED ("
-    " SELECT access, role FROM isacd_channel_rights($1::uuid)"
-    " WHERE channel_id = $2::uuid"
-    "), rc AS MATERIALIZED ("
-    " SELECT isacd_readable_channels($1::uuid) AS readable)"
-    " SELECT r.access, x.j, x.k FROM r"
+    "WITH g AS MATERIALIZED ("
+    " SELECT * FROM isacd_channel_gate($1::uuid, $2::uuid, 'read'))"
+    " SELECT g.verdict, x.j, x.k FROM g"
     " LEFT JOIN LATERAL ("
-    "  SELECT (SELECT v.j FROM isacd_post_view(p, $1::uuid, r.role,"
-    "   r.access, rc.readable) v)::text AS j,"
+    "  SELECT (SELECT v.j FROM isacd_post_view(p, $1::uuid, g.role,"
+    "   g.access) v)::text AS j,"
     "   p.created_at::text || '|' || p.id::text AS k"
-    "  FROM posts p, rc WHERE p.channel_id = $2::uuid"
-    "   AND r.access IN ('read', 'post', 'moderate')"
-    "   AND isacd_tlp_admits(p.tlp, p.author_id, p.recipients, $1::uuid)"
+    "  FROM posts p WHERE p.channel_id = $2::uuid"
+    "   AND isacd_reads_post(g.verdict = 'ok', p.tlp, p.author_id,"
+    "    p.recipients, $1::uuid)"
     "   AND ($3::text IS NULL OR p.kind = $3)"
     "   AND ($4::text IS NULL OR p.tlp = $4)"
     "   AND ($5::text IS NULL OR p.tags @> ARRAY[$5::text])"
@@ -48,28 +48,25 @@ struct db_stmt store_post_list = {"post_list",
     " ) x ON true",
     8, 0};
 
-/* The post $2 as user $1 sees it: access, then post json; the statement
- * goes on with FROM pr JOIN posts p ON p.id = pr.post_id ..., rc.  The
- * verdict and the readable set are CTE columns so that isacd_post_view is
- * inlined (schema/0016). */
+/* The post $2 as user $1 sees it: verdict, then post json; the statement
+ * goes on with FROM g LEFT JOIN posts p ... (p is NULL unless the verdict
+ * is 'ok').  The gate's columns are plain columns so that isacd_post_view
+ * is inlined. */
 #define POST_ONE                                                               \
-	"WITH pr AS MATERIALIZED ("                                            \
-	" SELECT post_id, role, access FROM isacd_post_rights($1::uuid)"       \
-	" WHERE post_id = $2::uuid"                                            \
-	"), rc AS MATERIALIZED ("                                              \
-	" SELECT isacd_readable_channels($1::uuid) AS readable)"               \
-	" SELECT pr.access, (SELECT v.j FROM isacd_post_view(p, $1::uuid,"     \
-	"  pr.role, pr.access, rc.readable) v)::text"
+	"SELECT g.verdict, (SELECT v.j FROM isacd_post_view(p, $1::uuid,"      \
+	" g.role, g.access) v)::text"
+#define POST_ONE_FROM                                                          \
+	" FROM isacd_post_gate($1::uuid, $2::uuid, 'read') g"                  \
+	" LEFT JOIN posts p ON p.id = $2::uuid AND g.verdict = 'ok'"
 
-/* $1 user, $2 post → access, post json */
-struct db_stmt store_post_get = {"post_get",
-    POST_ONE " FROM pr JOIN posts p ON p.id = pr.post_id, rc", 2, 0};
+/* $1 user, $2 post → verdict, post json */
+struct db_stmt store_post_get = {"post_get", POST_ONE POST_ONE_FROM, 2, 0};
 
 /* $1 user, $2 post, $3 kind, $4 title, $5 body, $6 tlp, $7 severity set,
  * $8 severity, $9 tags, $10 recipients, $11 indicator types, $12 values
- * → outcome, post json, bad recipients */
+ * → verdict, post json */
 struct db_stmt store_post_update = {"post_update",
-    "SELECT outcome, response, bad_ids::text"
+    "SELECT outcome, response"
     " FROM isacd_post_update($1::uuid, $2::uuid, $3, $4, $5, $6,"
     " $7::boolean, $8, $9::text[], $10::uuid[], $11::text[], $12::text[])",
     12, 0};
@@ -87,40 +84,37 @@ struct db_stmt store_post_share = {"post_share",
     6, 0};
 
 /* $1 user, $2 post, $3 cursor (unused), $4 cursor revision, $5 limit + 1
- * → access, revision json, cursor key: the revisions whose own TLP admits
- * the user, newest first */
+ * → verdict, revision json, cursor key: newest first, the revisions the
+ * post's rule admits the user to when asked of the revision's own TLP and
+ * recipients (a post lowered from RED keeps its RED past from its new
+ * readers) */
 struct db_stmt store_revision_list = {"revision_list",
-    "WITH pr AS ("
-    " SELECT access, role FROM isacd_post_rights($1::uuid)"
-    " WHERE post_id = $2::uuid"
-    ")"
-    " SELECT pr.access, x.j, x.k FROM pr"
+    "WITH g AS MATERIALIZED ("
+    " SELECT * FROM isacd_post_gate($1::uuid, $2::uuid, 'read'))"
+    " SELECT g.verdict, x.j, x.k FROM g"
     " LEFT JOIN LATERAL ("
-    "  SELECT isacd_revision_json(v, p, $1::uuid, pr.role)::text AS j,"
+    "  SELECT isacd_revision_json(v, p, $1::uuid, g.role)::text AS j,"
     "   v.revision::text AS k"
     "  FROM post_revisions v JOIN posts p ON p.id = v.post_id"
     "  WHERE v.post_id = $2::uuid AND $3::text IS NULL"
-    "   AND pr.access IN ('read', 'post', 'moderate')"
-    "   AND isacd_tlp_admits(v.tlp, p.author_id, v.recipients, $1::uuid)"
+    "   AND isacd_reads_post(g.verdict = 'ok', v.tlp, p.author_id,"
+    "    v.recipients, $1::uuid)"
     "   AND ($4::int IS NULL OR v.revision < $4::int)"
     "  ORDER BY v.revision DESC LIMIT $5::int"
     " ) x ON true",
     5, 0};
 
 /* $1 user, $2 post, $3 cursor time, $4 cursor id, $5 limit + 1
- * → access, comment json, cursor key; newest first */
+ * → verdict, comment json, cursor key; newest first */
 struct db_stmt store_comment_list = {"comment_list",
-    "WITH pr AS ("
-    " SELECT access, role FROM isacd_post_rights($1::uuid)"
-    " WHERE post_id = $2::uuid"
-    ")"
-    " SELECT pr.access, x.j, x.k FROM pr"
+    "WITH g AS MATERIALIZED ("
+    " SELECT * FROM isacd_post_gate($1::uuid, $2::uuid, 'read'))"
+    " SELECT g.verdict, x.j, x.k FROM g"
     " LEFT JOIN LATERAL ("
-    "  SELECT isacd_comment_json(c, p, $1::uuid, pr.role, pr.access)::text"
+    "  SELECT isacd_comment_json(c, p, $1::uuid, g.role, g.access)::text"
     "   AS j, c.created_at::text || '|' || c.id::text AS k"
     "  FROM comments c JOIN posts p ON p.id = c.post_id"
-    "  WHERE c.post_id = $2::uuid"
-    "   AND pr.access IN ('read', 'post', 'moderate')"
+    "  WHERE c.post_id = $2::uuid AND g.verdict = 'ok'"
     "   AND ($3::timestamptz IS NULL"
     "    OR (c.created_at, c.id) < ($3::timestamptz, $4::uuid))"
     "  ORDER BY c.created_at DESC, c.id DESC LIMIT $5::int"
@@ -128,28 +122,26 @@ struct db_stmt store_comment_list = {"comment_list",
     5, 0};
 
 /* $1 user, $2 post, $3 body, $4 key, $5 hash
- * → outcome, status, location, comment json */
+ * → verdict, status, location, comment json */
 struct db_stmt store_comment_create = {"comment_create",
     "SELECT outcome, http_status, loc, response FROM isacd_comment_create("
     "$1::uuid, $2::uuid, $3, $4, $5)",
     5, 0};
 
 /* $1 user, $2 post, $3 comment, $4 new body (NULL: delete), $5 ip
- * → outcome, comment json */
+ * → verdict, comment json */
 struct db_stmt store_comment_change = {"comment_change",
     "SELECT outcome, response FROM isacd_comment_change($1::uuid, $2::uuid,"
     " $3::uuid, $4, $5::inet)",
     5, 0};
 
-/* $1 user, $2 post → access, sightings json */
+/* $1 user, $2 post → verdict, sightings json */
 struct db_stmt store_sighting_list = {"sighting_list",
-    "SELECT pr.access, isacd_sightings_json(p, $1::uuid, pr.role)::text"
-    " FROM isacd_post_rights($1::uuid) pr JOIN posts p ON p.id = pr.post_id"
-    " WHERE pr.post_id = $2::uuid",
+    "SELECT g.verdict, isacd_sightings_json(p, $1::uuid, g.role)::text" POST_ONE_FROM,
     2, 0};
 
 /* $1 user, $2 post, $3 note, $4 key, $5 hash
- * → outcome, status, location, sighting json */
+ * → verdict, status, location, sighting json */
 struct db_stmt store_sighting_create = {"sighting_create",
     "SELECT outcome, http_status, loc, response FROM isacd_sighting_create("
     "$1::uuid, $2::uuid, $3, $4, $5)",
@@ -173,7 +165,7 @@ struct db_stmt store_indicator_posts = {"indicator_posts",
      * index's copies of the post and cut at the page; the three are merged
      * and only the page's posts are read */
     "WITH rc AS MATERIALIZED ("
-    " SELECT isacd_readable_channels($1::uuid) AS readable),"
+    " SELECT x.readable FROM isacd_readable($1::uuid) x),"
     " m AS ("
     "  SELECT DISTINCT ON (i.created_at, i.post_id) i.created_at, i.post_id"
     "  FROM ("
@@ -213,7 +205,7 @@ struct db_stmt store_indicator_lookup = {"indicator_lookup",
     /* counted and ordered on post_indicators_value_idx and its copies of
      * the posts: only the posts named are read */
     "WITH rc AS MATERIALIZED ("
-    " SELECT isacd_readable_channels($1::uuid) AS readable),"
+    " SELECT x.readable FROM isacd_readable($1::uuid) x),"
     " q AS ("
     " SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[],"
     "  $6::text[], $7::text[]) AS q (n, type, value, alt_type, alt_value, ip)"
@@ -263,16 +255,16 @@ struct db_stmt store_search = {"search",
     " $11::uuid)",
     11, 0};
 
-/* $1 user, $2 post → access, post json, millisecond created and modified,
- * the author's organisation id, name and creation time (NULL for an
- * anonymous post: the export never names who wrote it) */
+/* $1 user, $2 post → verdict, post json, millisecond created and
+ * modified, the author's organisation id, name and creation time (NULL for
+ * an anonymous post: the export never names who wrote it) */
 struct db_stmt store_post_stix = {"post_stix",
-    POST_ONE ","
-             " isacd_ts_ms(p.created_at), isacd_ts_ms(p.updated_at),"
-             " CASE WHEN NOT p.anonymous THEN o.id END,"
-             " CASE WHEN NOT p.anonymous THEN o.name END,"
-             " CASE WHEN NOT p.anonymous THEN isacd_ts_ms(o.created_at) END"
-             " FROM pr JOIN posts p ON p.id = pr.post_id"
-             " LEFT JOIN users u ON u.id = p.author_id"
-             " LEFT JOIN organisations o ON o.id = u.organisation_id, rc",
+    POST_ONE
+    ","
+    " isacd_ts_ms(p.created_at), isacd_ts_ms(p.updated_at),"
+    " CASE WHEN NOT p.anonymous THEN o.id END,"
+    " CASE WHEN NOT p.anonymous THEN o.name END,"
+    " CASE WHEN NOT p.anonymous THEN isacd_ts_ms(o.created_at) END" POST_ONE_FROM
+    " LEFT JOIN users u ON u.id = p.author_id"
+    " LEFT JOIN organisations o ON o.id = u.organisation_id",
     2, 0};
