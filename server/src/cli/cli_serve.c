@@ -179,6 +179,7 @@ cli_serve(int argc, char **argv)
 	no.write_timeout_s = (int)cfg.write_timeout_s;
 	no.min_send_rate = cfg.min_send_rate;
 	no.send_window_s = (int)cfg.send_window_s;
+	no.send_lowat = (size_t)cfg.send_lowat;
 	no.on_accept = http_server_accept;
 	no.arg = s.http;
 	s.app.net = net_new(s.base, &no, err, sizeof(err));

@@ -24,6 +24,7 @@ struct config {
 	long max_conns_per_ip;
 	long min_send_rate;
 	long send_window_s;
+	long send_lowat;
 	long header_timeout_s;
 	long body_timeout_s;
 	long idle_timeout_s;

@@ -10,6 +10,11 @@
  * first request, so the TLS handshake counts too), BODY has body_timeout_s,
  * IDLE has idle_timeout_s.  Input is bounded by a read high-watermark while
  * a request is busy, so a pipelining client cannot grow our memory.
+ * Output is bounded too: IDLE takes the next pipelined request only while
+ * conn_output_full() is false, that is while what waits for the client, in
+ * our buffer and unsent in the kernel, is under ISACD_SEND_LOWAT; so at
+ * most about one response is rendered ahead of a slow reader, and
+ * on_drained resumes when it reads.
  *
  * After a response the next request is taken from a deferred event, never
  * from inside http_respond(): the handler that answered is still on the
@@ -74,8 +79,6 @@ static const struct conn_proto http_proto = {
     .on_deadline = http_conn_deadline,
     .on_close = http_conn_close,
 };
-
-#define HTTP_OUTPUT_HIGH (256u * 1024)
 
 struct http_server *
 http_server_new(const struct http_server_options *o)
@@ -229,8 +232,7 @@ http_conn_process(struct http_conn *hc)
 		case HC_IDLE:
 			if (evbuffer_get_length(conn_input(c)) == 0)
 				return;
-			if (evbuffer_get_length(conn_output(c)) >
-			    HTTP_OUTPUT_HIGH)
+			if (conn_output_full(c))
 				return; /* resumes from on_drained */
 			hc->state = HC_HEAD;
 			conn_set_deadline(

@@ -15,10 +15,22 @@
  * still waiting (ours or the kernel's) whose client took less than
  * min_send_rate * window bytes is reset (SO_LINGER 0, so the kernel frees
  * its buffers at once): trickled reads cannot keep it alive.
+ *
+ * What a slow reader makes us hold is bounded where it waits.  Every socket
+ * has TCP_NOTSENT_LOWAT: the kernel takes more from us only while its unsent
+ * bytes are under the mark (it finishes the segment it fills, at most half
+ * the client's largest window), and reports the socket writable only once
+ * they are under half of it.  Without it Linux grows a send buffer to 4 MiB
+ * for a client that reads 32 bytes at a time.  Above the kernel,
+ * conn_output_full() tells a protocol to render nothing more while our
+ * buffer and the kernel's unsent bytes together reach the mark; when only
+ * the kernel's part keeps it full, a one-shot write event on the socket
+ * (which, with the mark set, fires below half of it) calls on_drained.
  */
 #include "net/net_internal.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -30,6 +42,7 @@
 #include <netinet/tcp.h>
 #include <sys/ioctl.h>
 
+#include "core/log.h"
 #include "core/mem.h"
 
 #define CONN_LINGER_MS    2000
@@ -44,15 +57,17 @@ static void conn_output_cb(
     struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg);
 static void conn_send_check_cb(evutil_socket_t fd, short what, void *arg);
 static uint64_t conn_delivered(struct conn *c, bool *waiting);
+static void conn_writable_cb(evutil_socket_t fd, short what, void *arg);
 
 static size_t conn_lingered;
+static bool conn_lowat_warned;
 
 struct conn *
 conn_new(struct net *n, int fd, const struct sockaddr *sa)
 {
 	struct conn *c = xcalloc(1, sizeof(*c));
 	struct timeval wto = {n->write_timeout_s, 0};
-	int one = 1;
+	int one = 1, lowat = (int)n->send_lowat;
 
 	c->net = n;
 	if (sa->sa_family == AF_INET)
@@ -63,6 +78,16 @@ conn_new(struct net *n, int fd, const struct sockaddr *sa)
 		    &((const struct sockaddr_in6 *)sa)->sin6_addr, c->peer,
 		    sizeof(c->peer));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (setsockopt(
+	        fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat)) == 0)
+		c->kernel_bounded = true;
+	else if (!conn_lowat_warned) {
+		/* Linux has it since 3.12: only our own buffer is bounded */
+		log_warn("TCP_NOTSENT_LOWAT: %s; ISACD_SEND_LOWAT bounds "
+		         "isacd's buffers only",
+		    strerror(errno));
+		conn_lowat_warned = true;
+	}
 	if (n->tls) {
 		SSL *ssl = SSL_new(n->tls);
 
@@ -86,7 +111,8 @@ conn_new(struct net *n, int fd, const struct sockaddr *sa)
 	}
 	c->timer = evtimer_new(n->base, conn_timer_cb, c);
 	c->send_timer = evtimer_new(n->base, conn_send_check_cb, c);
-	if (c->timer == NULL || c->send_timer == NULL)
+	c->writable = event_new(n->base, fd, EV_WRITE, conn_writable_cb, c);
+	if (c->timer == NULL || c->send_timer == NULL || c->writable == NULL)
 		fatal("evtimer_new failed");
 	if (n->min_send_rate > 0)
 		evbuffer_add_cb(conn_output(c), conn_output_cb, c);
@@ -123,6 +149,35 @@ conn_set_deadline(struct conn *c, int64_t ms)
 	evtimer_add(c->timer, &tv);
 }
 
+size_t
+conn_unsent(struct conn *c)
+{
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	int unsent = 0;
+
+	if (fd < 0 || ioctl(fd, SIOCOUTQNSD, &unsent) != 0 || unsent < 0)
+		unsent = 0;
+	return evbuffer_get_length(conn_output(c)) + (size_t)unsent;
+}
+
+bool
+conn_output_full(struct conn *c)
+{
+	size_t ours = evbuffer_get_length(conn_output(c));
+
+	if (!c->kernel_bounded) /* nothing would wake us for the kernel's */
+		return ours >= c->net->send_lowat;
+	if (conn_unsent(c) < c->net->send_lowat)
+		return false;
+	/*
+	 * Our buffer's drain calls on_drained through conn_write_cb; the
+	 * kernel's needs the write event, which fires below half the mark.
+	 */
+	if (ours == 0 && !c->closing)
+		event_add(c->writable, NULL);
+	return true;
+}
+
 struct evbuffer *
 conn_input(struct conn *c)
 {
@@ -155,6 +210,7 @@ conn_close(struct conn *c)
 	}
 	evtimer_del(c->timer);
 	evtimer_del(c->send_timer);
+	event_del(c->writable);
 	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	TAILQ_REMOVE(&n->open, c, link);
@@ -181,6 +237,7 @@ conn_free(struct conn *c)
 {
 	event_free(c->timer);
 	event_free(c->send_timer);
+	event_free(c->writable);
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -212,6 +269,20 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 			conn_linger_start(c);
 		return;
 	}
+	if (c->proto && c->proto->on_drained)
+		c->proto->on_drained(c);
+}
+
+/* The kernel's unsent bytes fell below half the mark (TCP_NOTSENT_LOWAT). */
+static void
+conn_writable_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->closing || c->close_when_drained || c->lingering)
+		return;
 	if (c->proto && c->proto->on_drained)
 		c->proto->on_drained(c);
 }

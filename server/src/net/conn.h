@@ -9,6 +9,12 @@
  * Lifetime: conn_close() runs the protocol's on_close at once, silences the
  * bufferevent and queues the struct for the reaper, which frees it from the
  * loop outside any of its callbacks (Redis freeClientAsync).
+ *
+ * Output: what a protocol renders for a client waits in our output buffer,
+ * then in the kernel's send queue.  The kernel holds about send_lowat bytes
+ * unsent at most (TCP_NOTSENT_LOWAT); a protocol renders nothing more while
+ * conn_output_full() says so, so a slow reader cannot make isacd render
+ * ahead of it, and on_drained says when to go on.
  */
 #ifndef ISACD_NET_CONN_H
 #define ISACD_NET_CONN_H
@@ -26,7 +32,11 @@ struct net;
 struct conn_proto {
 	/** Bytes arrived in conn_input(). */
 	void (*on_read)(struct conn *c);
-	/** The output buffer drained completely. */
+	/**
+	 * The output buffer drained completely, or, after conn_output_full()
+	 * said true, the kernel's unsent bytes fell below half the low-water
+	 * mark.  Ask conn_output_full() again: it may still be true.
+	 */
 	void (*on_drained)(struct conn *c);
 	/** The deadline set with conn_set_deadline() passed. */
 	void (*on_deadline)(struct conn *c);
@@ -42,9 +52,10 @@ struct conn {
 	struct bufferevent *bev;
 	struct event *timer;
 	struct event
-	    *send_timer;      /* the minimum send rate, while output waits */
-	uint64_t written;     /* bytes handed to the kernel, in all */
-	uint64_t window_mark; /* bytes delivered when the window began */
+	    *send_timer;        /* the minimum send rate, while output waits */
+	struct event *writable; /* the socket's unsent bytes fell: on_drained */
+	uint64_t written;       /* bytes handed to the kernel, in all */
+	uint64_t window_mark;   /* bytes delivered when the window began */
 	const struct conn_proto *proto;
 	void *proto_data;
 	char peer[48]; /* client IP address, text */
@@ -52,6 +63,7 @@ struct conn {
 	bool closing;
 	bool close_when_drained;
 	bool lingering;
+	bool kernel_bounded; /* TCP_NOTSENT_LOWAT is set on the socket */
 	TAILQ_ENTRY(conn) link;
 };
 
@@ -67,6 +79,19 @@ void conn_close(struct conn *c);
  * so that the client reads the response instead of a reset.
  */
 void conn_close_after_write(struct conn *c);
+/**
+ * Bytes rendered for this client that have not left this host: what waits
+ * in our output buffer (plaintext, under TLS) plus what the kernel has not
+ * yet sent (SIOCOUTQNSD).  Bytes in flight are not counted: the client's
+ * receive window bounds them.
+ */
+size_t conn_unsent(struct conn *c);
+/**
+ * True when conn_unsent() has reached the send low-water mark
+ * (ISACD_SEND_LOWAT): render nothing more for this client now; on_drained
+ * fires when that may have changed.
+ */
+bool conn_output_full(struct conn *c);
 /** The input and output buffers. */
 struct evbuffer *conn_input(struct conn *c);
 struct evbuffer *conn_output(struct conn *c);

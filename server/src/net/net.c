@@ -80,6 +80,7 @@ net_new(struct event_base *base, const struct net_options *o, char *err,
 	n->write_timeout_s = o->write_timeout_s;
 	n->min_send_rate = o->min_send_rate;
 	n->send_window_s = o->send_window_s;
+	n->send_lowat = o->send_lowat;
 	n->addrs = xcalloc(NET_ADDR_BUCKETS, sizeof(*n->addrs));
 	if (getrandom(&n->addr_seed, sizeof(n->addr_seed), 0) !=
 	    sizeof(n->addr_seed))

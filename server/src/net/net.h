@@ -13,6 +13,11 @@
  * it trickles (the write timeout alone resets on every byte read).  Each
  * refusal and cut is counted by reason and logged at most once a second
  * per reason, with the count.
+ *
+ * Output is bounded where it waits: every accepted socket has
+ * TCP_NOTSENT_LOWAT = send_lowat, so the kernel takes no more than about
+ * that much unsent data from us, and a protocol asks conn_output_full()
+ * before it renders more for a client (see conn.h).
  */
 #ifndef ISACD_NET_NET_H
 #define ISACD_NET_NET_H
@@ -32,6 +37,7 @@ struct net_options {
 	int write_timeout_s;
 	long min_send_rate; /* bytes/s; 0 = no minimum */
 	int send_window_s;
+	size_t send_lowat; /* bytes unsent per client: kernel and ours */
 	void (*on_accept)(struct conn *c, void *arg);
 	void *arg;
 };

@@ -45,6 +45,7 @@ struct net {
 	int write_timeout_s;
 	long min_send_rate;
 	int send_window_s;
+	size_t send_lowat;       /* TCP_NOTSENT_LOWAT, and conn_output_full() */
 	struct net_addr **addrs; /* per-IP table, NET_ADDR_BUCKETS chains */
 	uint64_t addr_seed;      /* keys the hash: sources choose addresses */
 	unsigned long long reasons[NET_NREASONS];

@@ -46,6 +46,7 @@ test_defaults(void **state)
 	assert_int_equal(c.db_pool, 8);
 	assert_int_equal(c.header_timeout_s, 10);
 	assert_int_equal(c.idle_timeout_s, 60);
+	assert_int_equal(c.send_lowat, 16384);
 	assert_int_equal(c.session_idle_s, 1800);
 	assert_int_equal(c.session_max_s, 43200);
 	assert_true(c.argon2_m_kib >= 19456);
@@ -95,6 +96,7 @@ test_bad_values_are_refused(void **state)
 	expect_refused("ISACD_LISTEN", "::1:80");
 	expect_refused("ISACD_LOG_LEVEL", "loud");
 	expect_refused("ISACD_ARGON2_M_KIB", "1024");
+	expect_refused("ISACD_SEND_LOWAT", "512"); /* a syscall per segment */
 	expect_refused("ISACD_TLS_CERT", "/only/cert.pem");
 }
 
