@@ -36,15 +36,10 @@ struct db_stmt store_post_list = {"post_list",
     "  SELECT (SELECT v.j FROM isacd_post_view(p, $1::uuid, g.role,"
     "   g.access) v)::text AS j,"
     "   p.created_at::text || '|' || p.id::text AS k"
-    "  FROM posts p WHERE p.channel_id = $2::uuid"
-    "   AND isacd_reads_post(g.verdict = 'ok', p.tlp, p.author_id,"
-    "    p.recipients, $1::uuid)"
-    "   AND ($3::text IS NULL OR p.kind = $3)"
-    "   AND ($4::text IS NULL OR p.tlp = $4)"
-    "   AND ($5::text IS NULL OR p.tags @> ARRAY[$5::text])"
-    "   AND ($6::timestamptz IS NULL"
-    "    OR (p.created_at, p.id) < ($6::timestamptz, $7::uuid))"
-    "  ORDER BY p.created_at DESC, p.id DESC LIMIT $8::int"
+    "  FROM isacd_channel_page($1::uuid, $2::uuid, g.verdict = 'ok', $3,"
+    "   $4, $5, $6::timestamptz, $7::uuid, $8::int) pg"
+    "  JOIN posts p ON p.id = pg.id"
+    "  ORDER BY pg.created_at DESC, pg.id DESC"
     " ) x ON true",
     8, 0};
 
