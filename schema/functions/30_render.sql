@@ -267,6 +267,31 @@ LANGUAGE sql STABLE AS $$
 			OR isacd_channel_verdict(p_access, 'moderate', NULL) = 'ok')
 $$;
 
+-- Two readers of post p with the same key get the same isacd_post_view of
+-- it: the realtime layer renders a post once per key, not once per
+-- subscriber.  The view depends on its reader through their role and
+-- access, whether they wrote the post, and -- only when the post has
+-- indicators (seen_in) or was shared (shared_from) -- the channels they
+-- read and the posts sharing an indicator with p that TLP admits them to
+-- as who they are (a TLP:RED post they wrote or receive: such a reader
+-- gets a key of their own).
+CREATE FUNCTION isacd_post_view_key(p posts, p_user uuid, p_role text,
+	p_access text) RETURNS text
+LANGUAGE sql STABLE AS $$
+	SELECT concat_ws('|', p_role, p_access, p.author_id = p_user,
+		CASE WHEN p.shared_from IS NOT NULL OR EXISTS (SELECT 1
+				FROM post_indicators i WHERE i.post_id = p.id)
+			THEN (SELECT md5(x.readable::text)
+				FROM isacd_readable(p_user) x) END,
+		CASE WHEN EXISTS (SELECT 1 FROM post_indicators i
+				JOIN post_indicators s ON s.type = i.type AND s.value = i.value
+				WHERE i.post_id = p.id
+					AND isacd_tlp_admits(s.tlp, s.author_id, s.recipients, p_user)
+					AND NOT coalesce(isacd_tlp_admits(s.tlp, s.author_id,
+						s.recipients, NULL), false))
+			THEN p_user::text END)
+$$;
+
 -- For the functions that build one post.
 CREATE FUNCTION isacd_post_json(p posts, p_user uuid, p_role text,
 	p_access text) RETURNS json
@@ -332,35 +357,44 @@ LANGUAGE sql STABLE AS $$
 			END)
 $$;
 
--- GET /posts/{p}/sightings as the user sees them.  The organisations are
--- named to moderators and owners, to everyone when the roster is open
--- ('members'), and their own to each user.  On an anonymous post, a
--- reader who does not see the author sees the total and their own
--- organisation's sighting only: naming the others would narrow the author
--- down to the one left.
+-- One sighting as user p_user (p_role in the community, of organisation
+-- p_org) is shown it in the list of post p's sightings, or NULL when it is
+-- not listed to them.  The organisations are named to moderators and
+-- owners, to everyone when the roster is open ('members'), and their own
+-- to each user.  On an anonymous post, a reader who does not see the
+-- author sees their own organisation's sighting only: naming the others
+-- would narrow the author down to the one left.
+CREATE FUNCTION isacd_sighting_entry(s sightings, p posts, p_roster text,
+	p_user uuid, p_role text, p_org uuid) RETURNS json
+LANGUAGE sql STABLE AS $$
+	SELECT CASE WHEN s.organisation_id = p_org
+			OR isacd_shows_author(p.anonymous, p.author_id, p.author_id,
+				p_user, p_role)
+		THEN json_build_object(
+			'organisation', CASE WHEN isacd_moderates(p_role)
+					OR p_roster = 'members' OR s.organisation_id = p_org
+				THEN isacd_org_ref(s.organisation_id) END,
+			'count', 1,
+			'note', s.note,
+			'created_at', isacd_ts(s.created_at),
+			'mine', s.organisation_id = p_org) END
+$$;
+
+-- GET /posts/{p}/sightings as the user sees them: the total, and each
+-- sighting isacd_sighting_entry lists, oldest first.
 CREATE FUNCTION isacd_sightings_json(p posts, p_user uuid, p_role text)
 RETURNS json
 LANGUAGE sql STABLE AS $$
 	SELECT json_build_object(
 		'post_id', p.id,
 		'total', count(s.post_id),
-		'organisations', coalesce(json_agg(json_build_object(
-			'organisation', CASE WHEN isacd_moderates(p_role)
-					OR c.roster = 'members'
-					OR s.organisation_id = me.organisation_id
-				THEN isacd_org_ref(s.organisation_id) END,
-			'count', 1,
-			'note', s.note,
-			'created_at', isacd_ts(s.created_at),
-			'mine', s.organisation_id = me.organisation_id)
+		'organisations', coalesce(json_agg(x.j
 			ORDER BY s.created_at, s.organisation_id)
-			FILTER (WHERE s.post_id IS NOT NULL
-				AND (s.organisation_id = me.organisation_id
-					OR isacd_shows_author(p.anonymous, p.author_id,
-						p.author_id, p_user, p_role))), '[]'::json))
+			FILTER (WHERE x.j IS NOT NULL), '[]'::json))
 	FROM communities c
 	JOIN users me ON me.id = p_user
 	LEFT JOIN sightings s ON s.post_id = p.id
+	LEFT JOIN LATERAL (SELECT isacd_sighting_entry(s, p, c.roster, p_user,
+		p_role, me.organisation_id) AS j) x ON s.post_id IS NOT NULL
 	WHERE c.id = p.community_id
-	GROUP BY c.roster, me.organisation_id
 $$;

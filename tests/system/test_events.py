@@ -1,13 +1,18 @@
-"""The events table: what the realtime layer will read.
+"""The events table: what the realtime layer reads.
 
 What users rely on: every change to a post, a comment or a sighting writes
-exactly one events row in the post's channel, in the same transaction, with
-the right type (post.created, post.updated, post.deleted, comment.created,
-comment.updated, comment.deleted, sighting.created) and ids (post_id,
-comment_id, organisation_id of a sighting); each channel numbers its events
-1, 2, 3, ... with no gap; a share is a post.created in the target channel; a
-request that is refused or changes nothing writes no event.  (Gap-free seq
-under concurrent writers: test_post_durability.py.)
+exactly one events row in the post's channel, in the same transaction (by
+triggers, whatever path made the change), with the right type (post.created,
+post.updated, post.deleted, comment.created, comment.updated,
+comment.deleted, sighting.created) and ids (post_id, comment_id,
+organisation_id of a sighting), and with what decides who may read the post
+then (its TLP, author and recipients; an edit also those before it); seq is
+the writing transaction's id times 4096 plus the event's order in it, so it
+increases in the order the reader delivers (gaps allowed); a share is a
+post.created in the target channel; a request that is refused or changes
+nothing writes no event.  Membership, reader and channel changes write access
+events, and a session that ends writes credential.revoked.  (Order under
+concurrent writers: test_post_durability.py.)
 """
 
 import pytest
@@ -27,22 +32,25 @@ def w(server):
     return build_post_world(server)
 
 
-def fresh_channel(server, w):
-    return new_channel(server, w.c1, w.tok("owner"), name="ev-" + tag())["id"]
+def fresh_channel(server, w, **kw):
+    return new_channel(server, w.c1, w.tok("owner"), name="ev-" + tag(), **kw)["id"]
 
 
 def events(server, channel):
-    rows = server.sql("SELECT seq, type, post_id::text, comment_id::text,"
+    """(type, post, comment, organisation) of a channel's events, in seq order."""
+    rows = server.sql("SELECT type, post_id::text, comment_id::text,"
                       " organisation_id::text FROM events WHERE channel_id = %s ORDER BY seq",
                       (channel,))
     return [tuple(r) for r in rows]
 
 
-def assert_contiguous(server, channel):
-    seqs = [e[0] for e in events(server, channel)]
-    assert seqs == list(range(1, len(seqs) + 1)), seqs
-    assert server.sql("SELECT event_seq FROM channels WHERE id = %s",
-                      (channel,))[0][0] == len(seqs)
+def assert_numbered(server, channel):
+    """seq is xid * 4096 + ord, so seq order is the order of (xid, ord)."""
+    rows = server.sql("SELECT seq, xid::text::bigint, ord FROM events WHERE channel_id = %s"
+                      " ORDER BY xid, ord", (channel,))
+    assert all(seq == xid * 4096 + ord for seq, xid, ord in rows), rows
+    seqs = [r[0] for r in rows]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
 
 
 def test_every_change_writes_one_event_of_its_type_in_order(server, w):
@@ -61,25 +69,25 @@ def test_every_change_writes_one_event_of_its_type_in_order(server, w):
                          token=w.tok("moderator")).status_code == 204
     assert server.delete("posts/%s" % p, token=a).status_code == 204
     assert events(server, ch) == [
-        (1, "post.created", p, None, None),
-        (2, "post.updated", p, None, None),
-        (3, "comment.created", p, c, None),
-        (4, "comment.updated", p, c, None),
-        (5, "comment.deleted", p, c, None),
-        (6, "sighting.created", p, None, w.member["org_id"]),
-        (7, "sighting.created", p, None, w.reader["org_id"]),
-        (8, "comment.created", p, c2, None),
-        (9, "comment.deleted", p, c2, None),
-        (10, "post.deleted", p, None, None),
+        ("post.created", p, None, None),
+        ("post.updated", p, None, None),
+        ("comment.created", p, c, None),
+        ("comment.updated", p, c, None),
+        ("comment.deleted", p, c, None),
+        ("sighting.created", p, None, w.member["org_id"]),
+        ("sighting.created", p, None, w.reader["org_id"]),
+        ("comment.created", p, c2, None),
+        ("comment.deleted", p, c2, None),
+        ("post.deleted", p, None, None),
     ]
-    assert_contiguous(server, ch)
+    assert_numbered(server, ch)
 
 
 def test_a_moderators_post_delete_is_an_event(server, w):
     ch = fresh_channel(server, w)
     p = create_post(server, w.tok("author"), ch)["id"]
     assert server.delete("posts/%s" % p, token=w.tok("moderator")).status_code == 204
-    assert [e[1:3] for e in events(server, ch)] == [("post.created", p), ("post.deleted", p)]
+    assert [e[:2] for e in events(server, ch)] == [("post.created", p), ("post.deleted", p)]
 
 
 def test_a_share_is_a_post_created_in_the_target_channel_only(server, w):
@@ -87,25 +95,66 @@ def test_a_share_is_a_post_created_in_the_target_channel_only(server, w):
     p = create_post(server, w.tok("author"), src)["id"]
     copy = expect(server.post("posts/%s/share" % p, token=w.tok("member"),
                               json={"channel_id": dst}), 201)["id"]
-    assert events(server, src) == [(1, "post.created", p, None, None)]
-    assert events(server, dst) == [(1, "post.created", copy, None, None)]
-    # across communities: the target channel's own sequence
+    assert events(server, src) == [("post.created", p, None, None)]
+    assert events(server, dst) == [("post.created", copy, None, None)]
+    # across communities: in the target channel
     two_before = events(server, w.ch("two"))
     copy2 = expect(server.post("posts/%s/share" % p, token=w.tok("author"),
                                json={"channel_id": w.ch("two")}), 201)["id"]
     two = events(server, w.ch("two"))
     assert two[:-1] == two_before
-    assert two[-1] == (len(two_before) + 1, "post.created", copy2, None, None)
-    assert_contiguous(server, w.ch("two"))
+    assert two[-1] == ("post.created", copy2, None, None)
+    assert_numbered(server, w.ch("two"))
 
 
-def test_each_channel_numbers_its_own_events(server, w):
-    chans = [fresh_channel(server, w) for _ in range(3)]
-    for i in range(9):
-        create_post(server, w.tok("author"), chans[i % 3])
-    for ch in chans:
-        assert [e[0] for e in events(server, ch)] == [1, 2, 3]
-        assert_contiguous(server, ch)
+def test_each_event_carries_the_audience_of_its_post(server, w):
+    """What decides who may read the post at the event, and before an edit:
+    a deleted post's audience, or those who lose it to an edit, are known."""
+    ch = fresh_channel(server, w)
+    a = w.tok("author")
+    p = create_post(server, a, ch)["id"]
+    # (the moderator is on every roster: a recipient the author may name)
+    expect(server.patch("posts/%s" % p, token=a,
+                        json={"tlp": "TLP:RED", "recipients": [w.moderator["id"]]}), 200)
+    assert server.delete("posts/%s" % p, token=a).status_code == 204
+    rows = server.sql("SELECT type, tlp, author_id::text, recipients::text[], lost_tlp,"
+                      " lost_recipients::text[] FROM events WHERE channel_id = %s"
+                      " ORDER BY seq", (ch,))
+    me = w.author["id"]
+    assert rows == [
+        ("post.created", "TLP:GREEN", me, [], None, None),
+        ("post.updated", "TLP:RED", me, [w.moderator["id"]], "TLP:GREEN", []),
+        ("post.deleted", "TLP:RED", me, [w.moderator["id"]], None, None),
+    ]
+
+
+def test_changes_of_access_and_credentials_are_events(server, w):
+    """Who may read what changed: the realtime layer asks the access
+    definition again for those it concerns; a session that ends closes its
+    sockets."""
+    ch = fresh_channel(server, w, visibility="restricted")
+    owner = w.tok("owner")
+
+    def access_events():
+        return server.sql("SELECT channel_id::text, user_id::text FROM events"
+                          " WHERE type = 'access' AND community_id = %s ORDER BY seq", (w.c1,))
+
+    before = len(access_events())
+    expect(server.post("channels/%s/members" % ch, token=owner,
+                       json={"user_id": w.member["id"]}), 201)
+    assert server.delete("channels/%s/members/%s" % (ch, w.member["id"]),
+                         token=owner).status_code == 204
+    expect(server.patch("channels/%s" % ch, token=owner, json={"visibility": "community"}), 200)
+    got = access_events()[before:]
+    assert got == [(ch, w.member["id"]), (ch, w.member["id"]), (ch, None)], got
+    # a session that ends
+    from conftest import login
+    tok = login(server, w.users["outsider"])
+    sid = server.sql("SELECT id::text FROM sessions WHERE token_hash ="
+                     " encode(sha256(convert_to(%s, 'UTF8')), 'hex')", (tok,))[0][0]
+    assert server.post("auth/logout", token=tok).status_code == 204
+    assert server.sql("SELECT user_id::text FROM events WHERE type = 'credential.revoked'"
+                      " AND credential_id = %s", (sid,)) == [(w.outsider["id"],)]
 
 
 def test_refused_and_empty_changes_write_no_event(server, w):
