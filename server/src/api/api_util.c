@@ -59,6 +59,11 @@ api_query_done(struct db_result *res, void *arg)
 		api_db_fail(r, res);
 		return;
 	}
+	/* a change may have written events (their triggers did): the
+	 * realtime layer reads them now and tells the other instances */
+	if (r->head.method != HTTP_GET && r->head.method != HTTP_HEAD &&
+	    api_app(r)->rt_written)
+		api_app(r)->rt_written(api_app(r)->rt);
 	ctx->fn(r, res->res);
 }
 

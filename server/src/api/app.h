@@ -5,6 +5,7 @@
 #ifndef ISACD_API_APP_H
 #define ISACD_API_APP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <event2/event.h>
@@ -13,7 +14,9 @@
 #include "domain/password.h"
 #include "http/http_router.h"
 
+struct conn;
 struct db_pool;
+struct evbuffer;
 struct http_req;
 struct metrics;
 struct net;
@@ -30,6 +33,17 @@ struct app {
 	struct password_params pw;
 	char dummy_hash[PASSWORD_HASH_MAX]; /* verified for unknown e-mails */
 	int64_t started_us;
+	/*
+	 * The realtime layer, wired by cli/serve (api/ and realtime/ never
+	 * call each other): take over an upgraded connection for a user; a
+	 * write was committed (read the events, tell the other instances);
+	 * append its metrics.  All NULL when realtime is off.
+	 */
+	void (*rt_attach)(void *rt, struct conn *c, const char *user_id,
+	    const char *credential_id, bool token, long long expires_at);
+	void (*rt_written)(void *rt);
+	void (*rt_metrics)(void *rt, struct evbuffer *out);
+	void *rt;
 };
 
 /** The route table of isacd (static storage) and its length. */

@@ -30,6 +30,7 @@ struct principal {
 	bool staff;
 	bool token; /* a personal API token, not an interactive session */
 	bool can_write;
+	long long expires_at; /* the credential's end (epoch seconds) */
 };
 
 /* Route policy: what a caller must be for a route (the route table's
@@ -145,5 +146,24 @@ enum auth_verdict auth_verdict_parse(const char *word);
 const char *auth_verdict_word(enum auth_verdict v);
 /** Whether the request may go on: ok, unchanged or replay. */
 bool auth_verdict_ok(enum auth_verdict v);
+
+/**
+ * What a verdict that stops a request answers, in one table for every
+ * route and message: an HTTP status (404 for what the caller may not know
+ * of, exactly as for what does not exist; 403 for what it may not do; ...),
+ * a problem type (NULL: about:blank), a detail for people, and the field
+ * to name in a problem's errors when there is one.
+ */
+struct auth_verdict_answer {
+	enum auth_verdict verdict;
+	int status;
+	const char *type;
+	const char *detail;
+	const char *field; /* or NULL */
+	const char *field_message;
+};
+/** The answer to v (static storage), or NULL (ok, unchanged, replay, or a
+ * verdict with no answer: a bug). */
+const struct auth_verdict_answer *auth_verdict_answer(enum auth_verdict v);
 
 #endif

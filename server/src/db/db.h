@@ -93,4 +93,27 @@ int db_connect_params(const char *conninfo, int statement_timeout_ms,
     const char **keys, const char **vals, size_t cap, char *options,
     size_t optcap);
 
+/*
+ * A dedicated connection, outside the pool, that LISTENs on one channel
+ * (db_listen.c): the realtime layer's wake-up.  It reconnects by itself with
+ * backoff.
+ */
+struct db_listen;
+
+/**
+ * Connect in the background and LISTEN on channel; on_notify(arg) runs once
+ * per read that brought notifications, on_ready(arg) after every
+ * (re)connection once the LISTEN is in place (anything committed while it
+ * was down must be read then).
+ */
+struct db_listen *db_listen_new(struct event_base *base, const char *conninfo,
+    const char *channel, int connect_timeout_s, void (*on_notify)(void *arg),
+    void (*on_ready)(void *arg), void *arg);
+void db_listen_free(struct db_listen *l);
+/** Whether the LISTEN is in place now. */
+bool db_listen_ready(const struct db_listen *l);
+/** Notifications received, and reconnections after a loss, so far. */
+void db_listen_stats(const struct db_listen *l, unsigned long long *hints,
+    unsigned long long *reconnects);
+
 #endif

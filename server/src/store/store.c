@@ -77,6 +77,15 @@ static struct db_stmt *const store_table[] = {
     &store_indicator_lookup,
     &store_search,
     &store_post_stix,
+    &store_rt_horizon,
+    &store_rt_events,
+    &store_rt_deliveries,
+    &store_rt_replay,
+    &store_rt_rights,
+    &store_rt_notify,
+    &store_rt_touch,
+    &store_rt_ticket_create,
+    &store_rt_ticket_redeem,
     &store_staff_create,
 };
 

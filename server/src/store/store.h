@@ -105,6 +105,17 @@ extern struct db_stmt store_indicator_lookup;
 extern struct db_stmt store_search;
 extern struct db_stmt store_post_stix;
 
+/* realtime: events, deliveries, replay, rights, tickets, the hint */
+extern struct db_stmt store_rt_horizon;
+extern struct db_stmt store_rt_events;
+extern struct db_stmt store_rt_deliveries;
+extern struct db_stmt store_rt_replay;
+extern struct db_stmt store_rt_rights;
+extern struct db_stmt store_rt_notify;
+extern struct db_stmt store_rt_touch;
+extern struct db_stmt store_rt_ticket_create;
+extern struct db_stmt store_rt_ticket_redeem;
+
 /* CLI: create-staff */
 extern struct db_stmt store_staff_create;
 

@@ -10,10 +10,11 @@
 
 /* $1 token sha256, $2 idle seconds, $3 touch granularity seconds
  * → session id, user id, platform role, can write, email, display name,
- *   organisation id; nothing for a user of a suspended organisation */
+ *   organisation id, expires (epoch s); nothing for a user of a suspended
+ *   organisation */
 struct db_stmt store_auth_session = {"auth_session",
     "WITH s AS ("
-    " SELECT id, user_id, last_seen_at FROM sessions"
+    " SELECT id, user_id, last_seen_at, expires_at FROM sessions"
     " WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()"
     "  AND last_seen_at > now() - make_interval(secs => $2::int)"
     "), touch AS ("
@@ -22,7 +23,7 @@ struct db_stmt store_auth_session = {"auth_session",
     "  AND s.last_seen_at < now() - make_interval(secs => $3::float8)"
     ")"
     " SELECT s.id, u.id, u.platform_role, true, u.email, u.display_name,"
-    " u.organisation_id"
+    " u.organisation_id, extract(epoch FROM s.expires_at)::bigint"
     " FROM s JOIN users u ON u.id = s.user_id"
     " JOIN organisations o ON o.id = u.organisation_id"
     " WHERE o.status = 'active'",
@@ -30,10 +31,11 @@ struct db_stmt store_auth_session = {"auth_session",
 
 /* $1 token sha256, $2 touch granularity seconds
  * → token id, user id, platform role, can write, email, display name,
- *   organisation id; nothing for a user of a suspended organisation */
+ *   organisation id, expires (epoch s); nothing for a user of a suspended
+ *   organisation */
 struct db_stmt store_auth_token = {"auth_token",
     "WITH t AS ("
-    " SELECT id, user_id, scopes, last_used_at FROM api_tokens"
+    " SELECT id, user_id, scopes, last_used_at, expires_at FROM api_tokens"
     " WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()"
     "), touch AS ("
     " UPDATE api_tokens a SET last_used_at = now() FROM t"
@@ -41,7 +43,8 @@ struct db_stmt store_auth_token = {"auth_token",
     "  OR t.last_used_at < now() - make_interval(secs => $2::float8))"
     ")"
     " SELECT t.id, u.id, u.platform_role, 'write' = ANY (t.scopes),"
-    " u.email, u.display_name, u.organisation_id"
+    " u.email, u.display_name, u.organisation_id,"
+    " extract(epoch FROM t.expires_at)::bigint"
     " FROM t JOIN users u ON u.id = t.user_id"
     " JOIN organisations o ON o.id = u.organisation_id"
     " WHERE o.status = 'active'",
