@@ -9,7 +9,9 @@
  */
 #include "core/config.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +33,8 @@ struct config_def {
 
 static int config_check_listen(const char *v, char *err, size_t errlen);
 static int config_check_level(const char *v, char *err, size_t errlen);
+static int config_check_origins(const char *v, char *err, size_t errlen);
+static bool config_origin_ok(const char *e, size_t n);
 static int config_parse_long(const char *s, long *out);
 
 #define OFF(f) offsetof(struct config, f)
@@ -121,6 +125,37 @@ static const struct config_def config_defs[] = {
     {"ISACD_MAX_RETENTION_DAYS", CFG_LONG, OFF(max_retention_days), "730", 1,
         36500, NULL,
         "The platform's maximum retention: no community or channel may keep posts longer (`retention_days` and `retention_by_tlp` above it are refused)."},
+    {"ISACD_WS_MAX_MESSAGE", CFG_LONG, OFF(ws_max_message), "65536", 1024,
+        16L << 20, NULL,
+        "Largest message a realtime WebSocket client may send, in bytes, "
+        "however it is fragmented; a larger one closes the socket with 1009."},
+    {"ISACD_WS_MAX_QUEUE", CFG_LONG, OFF(ws_max_queue), "262144", 16384,
+        64L << 20, NULL,
+        "Bytes that may wait for one realtime WebSocket client, in isacd and "
+        "unsent in the kernel; an event that would pass it closes that socket "
+        "with 1013, so a slow reader never grows isacd's memory while every "
+        "other socket keeps receiving."},
+    {"ISACD_WS_PING_S", CFG_LONG, OFF(ws_ping_s), "30", 1, 3600, NULL,
+        "A realtime WebSocket that has sent nothing for this many seconds is "
+        "pinged (which also keeps proxies and NATs from dropping it)."},
+    {"ISACD_WS_PONG_TIMEOUT_S", CFG_LONG, OFF(ws_pong_timeout_s), "10", 1, 600,
+        NULL,
+        "A pinged WebSocket silent this much longer is dropped. Also how long "
+        "a client has to answer our close frame, to take our last frame, and "
+        "to finish a message it began (else 1008)."},
+    {"ISACD_WS_MSG_RATE", CFG_LONG, OFF(ws_msg_rate), "10", 1, 100000, NULL,
+        "Messages per second a realtime WebSocket client may send, sustained "
+        "(a token bucket; pings count, the close does not); faster closes the "
+        "socket with 1008."},
+    {"ISACD_WS_MSG_BURST", CFG_LONG, OFF(ws_msg_burst), "50", 1, 1000000, NULL,
+        "Size of that token bucket: messages a realtime WebSocket client may "
+        "send in one burst before `ISACD_WS_MSG_RATE` holds it to the rate."},
+    {"ISACD_ALLOWED_ORIGINS", CFG_STR, OFF(allowed_origins), "", 0, 0,
+        config_check_origins,
+        "Comma-separated origins (`https://console.example`) whose pages may "
+        "open the realtime WebSocket besides isacd's own; other browser "
+        "origins get 403, clients without `Origin` pass. Behind a TLS-"
+        "terminating proxy, list the public origin."},
 };
 
 #define CONFIG_NDEFS (sizeof(config_defs) / sizeof(config_defs[0]))
@@ -266,6 +301,54 @@ config_check_level(const char *v, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/* An origin: http or https, "://", a host and an optional port, no path. */
+static bool
+config_origin_ok(const char *e, size_t n)
+{
+	size_t i;
+
+	if (n > 8 && strncmp(e, "https://", 8) == 0)
+		i = 8;
+	else if (n > 7 && strncmp(e, "http://", 7) == 0)
+		i = 7;
+	else
+		return false;
+	for (; i < n; i++)
+		if (!isalnum((unsigned char)e[i]) &&
+		    strchr(".-:[]", e[i]) == NULL)
+			return false;
+	return true;
+}
+
+/* Empty, or comma-separated origins (blanks around each are ignored). */
+static int
+config_check_origins(const char *v, char *err, size_t errlen)
+{
+	if (*v == '\0')
+		return 0;
+	for (;;) {
+		size_t len = strcspn(v, ","), n = len;
+		const char *e = v;
+
+		while (n > 0 && (*e == ' ' || *e == '\t')) {
+			e++;
+			n--;
+		}
+		while (n > 0 && (e[n - 1] == ' ' || e[n - 1] == '\t'))
+			n--;
+		if (!config_origin_ok(e, n)) {
+			snprintf(err, errlen,
+			    "expected origins such as https://console.example, "
+			    "comma-separated, got '%.*s'",
+			    (int)(n > 64 ? 64 : n), e);
+			return -1;
+		}
+		if (v[len] == '\0')
+			return 0;
+		v += len + 1;
+	}
 }
 
 static int

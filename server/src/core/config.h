@@ -47,6 +47,13 @@ struct config {
 	long login_max_ip;
 	long token_max_days;
 	long max_retention_days;
+	long ws_max_message;    /* realtime WebSocket: largest client message */
+	long ws_max_queue;      /* unsent bytes per socket before 1013 */
+	long ws_ping_s;         /* silence before a ping */
+	long ws_pong_timeout_s; /* then silence before the drop */
+	long ws_msg_rate;       /* client messages per second, sustained */
+	long ws_msg_burst;      /* ... and in a burst */
+	char *allowed_origins;  /* comma-separated browser origins, or "" */
 };
 
 /** Source of variable values; getenv in production, a table in tests. */

@@ -19,6 +19,12 @@
  * After a response the next request is taken from a deferred event, never
  * from inside http_respond(): the handler that answered is still on the
  * stack and pipelined requests must not recurse.
+ *
+ * An upgrade (http_req_upgrade) is a response too: the 101 is written like
+ * any other (access log line, metrics), and the same deferred event, instead
+ * of taking the next request, frees the request and this state and hands the
+ * connection to the new protocol.  So the new protocol never starts inside
+ * the handler's stack, and never sees a half-freed request.
  */
 #include "http/http_server.h"
 
@@ -54,6 +60,10 @@ struct http_conn {
 	struct event *resume;
 	bool keep_alive;
 	bool fail_close; /* the current request's answer ends the connection */
+	/* set by http_req_upgrade: who takes the connection after the 101 */
+	void (*upgrade_attach)(struct conn *c, void *arg);
+	void (*upgrade_abandon)(void *arg);
+	void *upgrade_arg;
 };
 
 static void http_conn_read(struct conn *c);
@@ -61,6 +71,7 @@ static void http_conn_drained(struct conn *c);
 static void http_conn_deadline(struct conn *c);
 static void http_conn_close(struct conn *c);
 static void http_conn_resume_cb(evutil_socket_t fd, short what, void *arg);
+static void http_conn_upgrade(struct http_conn *hc);
 static void http_conn_process(struct http_conn *hc);
 static int http_conn_take_head(struct http_conn *hc);
 static void http_conn_take_body(struct http_conn *hc);
@@ -128,17 +139,21 @@ http_server_drain(struct http_server *s, struct conn *c)
 }
 
 void
-http_server_detach(struct conn *c)
+http_req_upgrade(struct http_req *r, void (*attach)(struct conn *c, void *arg),
+    void (*abandon)(void *arg), void *arg)
 {
-	struct http_conn *hc = c->proto_data;
+	struct http_conn *hc = r->hc;
 
-	if (c->proto != &http_proto || hc == NULL)
+	if (r->responded) {
+		log_error(
+		    "request %s upgraded after its answer", r->request_id);
+		abandon(arg);
 		return;
-	conn_set_proto(c, NULL, NULL);
-	if (hc->req)
-		http_req_free(hc->req);
-	event_free(hc->resume);
-	free(hc);
+	}
+	hc->upgrade_attach = attach;
+	hc->upgrade_abandon = abandon;
+	hc->upgrade_arg = arg;
+	http_respond(r, 101, NULL, NULL, 0);
 }
 
 /* ---- connection protocol ------------------------------------------------ */
@@ -190,6 +205,9 @@ http_conn_close(struct conn *c)
 		return;
 	if (hc->req)
 		http_req_free(hc->req);
+	/* closed between the 101 and the hand-over */
+	if (hc->upgrade_abandon)
+		hc->upgrade_abandon(hc->upgrade_arg);
 	event_free(hc->resume);
 	free(hc);
 }
@@ -203,6 +221,10 @@ http_conn_resume_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (hc->upgrade_attach) {
+		http_conn_upgrade(hc);
+		return;
+	}
 	if (hc->req) {
 		http_req_free(hc->req);
 		hc->req = NULL;
@@ -217,6 +239,36 @@ http_conn_resume_cb(evutil_socket_t fd, short what, void *arg)
 	    hc->srv->o.max_header + hc->srv->o.max_body + 4096);
 	conn_set_deadline(c, (int64_t)hc->srv->o.idle_timeout_s * 1000);
 	http_conn_process(hc);
+}
+
+/*
+ * The 101 is queued: free the request and the HTTP state, then hand the
+ * connection over.  Input the client sent after the request stays buffered
+ * for the new protocol.
+ */
+static void
+http_conn_upgrade(struct http_conn *hc)
+{
+	struct conn *c = hc->conn;
+	void (*attach)(struct conn *, void *) = hc->upgrade_attach;
+	void (*abandon)(void *) = hc->upgrade_abandon;
+	void *arg = hc->upgrade_arg;
+	bool draining = hc->srv->draining;
+
+	if (hc->req)
+		http_req_free(hc->req);
+	conn_set_proto(c, NULL, NULL);
+	event_free(hc->resume);
+	free(hc);
+	conn_set_deadline(c, 0);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+	if (draining) {
+		/* the drain has passed this connection by: do not start more */
+		abandon(arg);
+		conn_close_after_write(c);
+		return;
+	}
+	attach(c, arg);
 }
 
 /* Take as many steps as the buffered input allows. */
@@ -609,6 +661,7 @@ http_respond(struct http_req *r, int status, const char *ctype,
 	struct evbuffer *out;
 	struct log_request lr;
 	bool keep, head_only = r->head.method == HTTP_HEAD;
+	bool upgrade = status == 101 && hc->upgrade_attach != NULL;
 	int64_t us;
 
 	if (r->responded) {
@@ -632,7 +685,7 @@ http_respond(struct http_req *r, int status, const char *ctype,
 	if (s->o.metrics)
 		metrics_observe(s->o.metrics, r->route_index, status, us);
 
-	keep = hc->keep_alive && !hc->fail_close && !s->draining;
+	keep = upgrade || (hc->keep_alive && !hc->fail_close && !s->draining);
 	out = conn_output(hc->conn);
 	evbuffer_add_printf(out,
 	    "HTTP/1.1 %d %s\r\nDate: %s\r\nX-Request-Id: %s\r\n"
@@ -644,11 +697,12 @@ http_respond(struct http_req *r, int status, const char *ctype,
 		    "max-age=63072000\r\n");
 	for (struct http_out_header *h = r->out_headers; h; h = h->next)
 		evbuffer_add_printf(out, "%s: %s\r\n", h->name, h->value);
+	/* a 101 carries the handler's Connection: Upgrade, and no length */
 	if (!keep)
 		evbuffer_add_printf(out, "Connection: close\r\n");
-	else if (r->head.minor == 0)
+	else if (r->head.minor == 0 && !upgrade)
 		evbuffer_add_printf(out, "Connection: keep-alive\r\n");
-	if (status != 204 && status != 304) {
+	if (!upgrade && status != 204 && status != 304) {
 		if (ctype != NULL && len > 0)
 			evbuffer_add_printf(out, "Content-Type: %s\r\n", ctype);
 		evbuffer_add_printf(out, "Content-Length: %zu\r\n", len);

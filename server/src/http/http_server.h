@@ -5,7 +5,9 @@
  * heads and bodies under limits and deadlines, routes, checks and decodes
  * JSON bodies, and hands a complete request to the application's dispatch
  * function.  Pipelined requests are taken one at a time, so responses leave
- * in order.
+ * in order.  A handler may instead answer 101 and hand the connection to
+ * another protocol (http_req_upgrade, in the shape of h2o's
+ * h2o_http1_upgrade): the HTTP state goes, the connection stays.
  */
 #ifndef ISACD_HTTP_SERVER_H
 #define ISACD_HTTP_SERVER_H
@@ -46,11 +48,25 @@ void http_server_free(struct http_server *s);
 void http_server_accept(struct conn *c, void *server);
 /**
  * Begin a graceful stop: idle connections close now, busy ones after their
- * current response; no connection is kept alive.
+ * current response; no connection is kept alive.  A connection that is no
+ * longer HTTP (upgraded) is not touched: its protocol drains it.
  */
 void http_server_drain(struct http_server *s, struct conn *c);
-/** Upgrade hook: detach HTTP from c after a 101 so another protocol can own it.
+/**
+ * Answer r with 101 Switching Protocols (with the headers the handler added
+ * to r, such as Upgrade, Connection and Sec-WebSocket-Accept) and hand its
+ * connection to another protocol: once the 101 is queued, from the loop and
+ * never inside the caller's stack, the request and the HTTP state are freed
+ * and attach(c, arg) runs with the same connection (same bufferevent, TLS or
+ * not, no deadline set, no protocol installed: attach installs its own).
+ * Bytes the client sent after the request stay in conn_input(c).  If the
+ * connection closes first, or the server began draining, abandon(arg) runs
+ * instead (and a draining server closes the connection once the 101 is
+ * written).  Exactly one of attach and abandon runs.  Like http_respond, it
+ * ends the request: the handler must not touch r again.
  */
-void http_server_detach(struct conn *c);
+void http_req_upgrade(struct http_req *r,
+    void (*attach)(struct conn *c, void *arg), void (*abandon)(void *arg),
+    void *arg);
 
 #endif
