@@ -248,6 +248,8 @@ void api_posts_stix(struct http_req *r);
 void api_indicators_get(struct http_req *r);
 void api_indicators_lookup(struct http_req *r);
 void api_search(struct http_req *r);
+void api_realtime(struct http_req *r);
+void api_realtime_ticket(struct http_req *r);
 
 /* body parsers: pure, exposed for the JSON fuzz target */
 struct login_input {

@@ -102,6 +102,8 @@ static const struct http_route api_route_table[] = {
     {HTTP_GET, "/api/v1/indicators", api_indicators_get, 0, AUTH},
     {HTTP_POST, "/api/v1/indicators/lookup", api_indicators_lookup, JSON, AUTH},
     {HTTP_GET, "/api/v1/search", api_search, 0, AUTH},
+    {HTTP_GET, "/api/v1/realtime", api_realtime, 0, AUTH_OPTIONAL},
+    {HTTP_POST, "/api/v1/realtime/tickets", api_realtime_ticket, 0, AUTH},
 };
 
 static void api_authenticated(

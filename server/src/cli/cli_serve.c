@@ -35,11 +35,15 @@
 #include "net/conn.h"
 #include "net/net.h"
 #include "net/tls.h"
+#include "realtime/rt.h"
+#include "ws/ws.h"
 
 extern char **environ;
 
 struct serve {
 	struct app app;
+	struct rt *rt;
+	struct ws_options ws;
 	struct event_base *base;
 	struct http_server *http;
 	struct event *sigterm;
@@ -54,6 +58,10 @@ static void serve_drain_one(struct conn *c, void *arg);
 static void serve_empty_cb(void *arg);
 static void serve_deadline_cb(evutil_socket_t fd, short what, void *arg);
 static void serve_warn_unknown_env(void);
+static void serve_rt_attach(void *rt, struct conn *c, const char *user_id,
+    const char *credential_id, bool token, long long expires_at);
+static void serve_rt_written(void *rt);
+static void serve_rt_metrics(void *rt, struct evbuffer *out);
 
 static const char serve_usage[] =
     "usage: isacd serve\n"
@@ -157,6 +165,26 @@ cli_serve(int argc, char **argv)
 	}
 	s.app.metrics = metrics_new(nroutes, names, methods);
 
+	/* realtime: its own listening connection, and the pool for the rest */
+	s.ws.max_message = (size_t)cfg.ws_max_message;
+	s.ws.max_queue = (size_t)cfg.ws_max_queue;
+	s.ws.ping_s = (int)cfg.ws_ping_s;
+	s.ws.pong_timeout_s = (int)cfg.ws_pong_timeout_s;
+	s.ws.msg_rate = (double)cfg.ws_msg_rate;
+	s.ws.msg_burst = (double)cfg.ws_msg_burst;
+	s.rt = rt_new(s.base, s.app.db,
+	    &(struct rt_options){
+	        .conninfo = cfg.database_url,
+	        .connect_timeout_s = (int)cfg.db_connect_timeout_s,
+	        .poll_ms = (int)cfg.realtime_poll_ms,
+	        .session_idle_s = cfg.session_idle_s,
+	        .ws = &s.ws,
+	    });
+	s.app.rt = s.rt;
+	s.app.rt_attach = serve_rt_attach;
+	s.app.rt_written = serve_rt_written;
+	s.app.rt_metrics = serve_rt_metrics;
+
 	memset(&ho, 0, sizeof(ho));
 	ho.routes = routes;
 	ho.nroutes = nroutes;
@@ -206,6 +234,10 @@ cli_serve(int argc, char **argv)
 	rc = 0;
 out:
 	net_free(s.app.net);
+	/* the pool answers what is pending (unavailable) before the realtime
+	 * layer, whose callbacks those are, goes */
+	db_pool_free(s.app.db);
+	rt_free(s.rt);
 	if (s.sigterm)
 		event_free(s.sigterm);
 	if (s.sigint)
@@ -213,7 +245,6 @@ out:
 	if (s.deadline)
 		event_free(s.deadline);
 	http_server_free(s.http);
-	db_pool_free(s.app.db);
 	work_pool_free(s.app.work);
 	metrics_free(s.app.metrics);
 	free(names);
@@ -277,6 +308,7 @@ serve_signal_cb(evutil_socket_t sig, short what, void *arg)
 	    s->app.cfg->shutdown_timeout_s);
 	net_stop_accepting(s->app.net);
 	evtimer_add(s->deadline, &tv);
+	rt_shutdown(s->rt);
 	net_foreach(s->app.net, serve_drain_one, s);
 	if (net_count(s->app.net) == 0)
 		event_base_loopbreak(s->base);
@@ -326,4 +358,33 @@ serve_warn_unknown_env(void)
 		if (!config_is_known(name) && strcmp(name, "ISACD_BIN") != 0)
 			log_warn("unknown setting %s is ignored", name);
 	}
+}
+
+/* ---- the realtime layer, handed to the API as function pointers ---- */
+
+static void
+serve_rt_attach(void *rt, struct conn *c, const char *user_id,
+    const char *credential_id, bool token, long long expires_at)
+{
+	struct rt_peer peer;
+
+	memset(&peer, 0, sizeof(peer));
+	snprintf(peer.user_id, sizeof(peer.user_id), "%s", user_id);
+	snprintf(peer.credential_id, sizeof(peer.credential_id), "%s",
+	    credential_id);
+	peer.token = token;
+	peer.expires_at = expires_at;
+	rt_attach(rt, c, &peer);
+}
+
+static void
+serve_rt_written(void *rt)
+{
+	rt_written(rt);
+}
+
+static void
+serve_rt_metrics(void *rt, struct evbuffer *out)
+{
+	rt_metrics(rt, out);
 }

@@ -156,6 +156,11 @@ static const struct config_def config_defs[] = {
         "open the realtime WebSocket besides isacd's own; other browser "
         "origins get 403, clients without `Origin` pass. Behind a TLS-"
         "terminating proxy, list the public origin."},
+    {"ISACD_REALTIME_POLL_MS", CFG_LONG, OFF(realtime_poll_ms), "500", 50, 1000,
+        NULL,
+        "The realtime safety net: events are read at least this often, even "
+        "when no notification came (a lost one then costs at most this "
+        "delay)."},
 };
 
 #define CONFIG_NDEFS (sizeof(config_defs) / sizeof(config_defs[0]))

@@ -54,6 +54,7 @@ struct config {
 	long ws_msg_rate;       /* client messages per second, sustained */
 	long ws_msg_burst;      /* ... and in a burst */
 	char *allowed_origins;  /* comma-separated browser origins, or "" */
+	long realtime_poll_ms;  /* read the events at least this often */
 };
 
 /** Source of variable values; getenv in production, a table in tests. */
