@@ -268,6 +268,10 @@ void api_posts_stix(struct http_req *r);
 void api_indicators_get(struct http_req *r);
 void api_indicators_lookup(struct http_req *r);
 void api_search(struct http_req *r);
+void api_static_index(struct http_req *r);
+void api_static_file(struct http_req *r);
+void api_static_docs(struct http_req *r);
+void api_static_openapi(struct http_req *r);
 
 /* body parsers: pure, exposed for the JSON fuzz target */
 struct login_input {
