@@ -343,6 +343,7 @@ export function communityNav(c, channelList, active) {
     h("ul", null, channelList.map((ch) => link(`#/ch/${ch.id}`, `# ${ch.name}`, ch.id,
       ch.visibility === "restricted" ? h("span", { class: "muted" }, " (restricted)") : null))),
     channelList.length ? null : h("p", { class: "muted" }, "No channel you can read."),
+    role && !mod ? [h("h3", null, "People"), h("ul", null, link(`#/c/${c.id}/members`, "Members", "members"))] : null,
     mod ? [
       h("h3", null, "Manage"),
       h("ul", null,

@@ -591,7 +591,7 @@ def test_staff_onboard_a_cluster_and_its_owner_takes_over(server, cluster):
     stranger.sign_in(cluster["members"]["carol"]["email"])
 
 
-def test_an_amber_incident_reaches_a_second_member(server, cluster, screenshots):
+def test_an_amber_incident_reaches_a_second_member(server, cluster, browser, screenshots):
     alice, bob = cluster["tabs"]["alice"], cluster["tabs"]["bob"]
     chid = cluster["chid"]
     bob.open(f"/ch/{chid}")  # bob's screen is open before the post is made
@@ -633,6 +633,12 @@ def test_an_amber_incident_reaches_a_second_member(server, cluster, screenshots)
                  "the new comment")
     assert bob.main().find_element(By.CSS_SELECTOR, ".comments em").text == "Monday"
     bob.shot(screenshots, "post", DESKTOP[0])
+    # the STIX bundle is fetched and handed to the browser as a download
+    bob.click("Download STIX 2.1")
+    bob.wait_for(lambda: not bob.button("Download STIX 2.1").get_attribute("disabled"), "the download")
+    assert bob.main().find_element(By.CSS_SELECTOR, ".post-actions .inline-error").text == ""
+    browser.drain()
+    assert any(u.endswith(f"/api/v1/posts/{pid}/stix") for u, _ in browser.requests)
 
     # alice edits it; the earlier version is kept
     alice.open(f"/p/{pid}")
@@ -1080,3 +1086,14 @@ def browser_tab_signin(tab):
     t.wait_heading("Sign in")
     check_screen(t)
     return t
+
+
+def test_no_script_error_in_any_screen(server, browser):
+    """Over everything this module did, in every tab: no uncaught error in
+    the console's own script (Chrome names the page or script first; what
+    the tests injected themselves is named by line only)."""
+    browser.drain()
+    errors = [m for m in browser.console
+              if m.get("source") == "javascript" and m.get("message", "").startswith(server.url + "/")
+              and not m["message"].startswith(server.url + "/docs")]
+    assert not errors, errors

@@ -12,7 +12,9 @@ export async function membersScreen(ctx) {
   const { community, channels } = await communityContext(ctx.params.cid);
   const list = await all((cursor) => api.members(community.id, cursor));
   const mine = community.membership;
-  const owner = mine && mine.status === "active" && mine.role === "owner";
+  const active = mine && mine.status === "active";
+  const owner = active && mine.role === "owner";
+  const mod = active && (mine.role === "owner" || mine.role === "moderator");
   const body = h("tbody");
 
   const row = (m) => {
@@ -34,7 +36,7 @@ export async function membersScreen(ctx) {
         h("td", null, roleBox),
         h("td", null, x.status === "suspended" ? h("strong", { class: "warn" }, "suspended") : "active"),
         h("td", null, when(x.joined_at)),
-        h("td", { class: "row-actions" }, self ? null : [
+        h("td", { class: "row-actions" }, self || !mod ? null : [
           x.status === "active"
             ? actionButton("Suspend", async () => redraw(await api.updateMember(community.id, x.user_id, { status: "suspended" })))
             : actionButton("Reactivate", async () => redraw(await api.updateMember(community.id, x.user_id, { status: "active" }))),
@@ -56,5 +58,5 @@ export async function membersScreen(ctx) {
     h("div", { class: "table-wrap" }, h("table", { class: "members" },
       h("thead", null, h("tr", null, ["Member", "Role", "Status", "Joined", "Actions"].map((t) => h("th", { scope: "col" }, t)))),
       body)),
-    h("p", null, h("a", { class: "button", href: `#/c/${community.id}/invites` }, "Invite someone")));
+    mod ? h("p", null, h("a", { class: "button", href: `#/c/${community.id}/invites` }, "Invite someone")) : null);
 }
