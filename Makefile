@@ -2,12 +2,15 @@
 # -MMD dependencies, sanitizers as a variable, version from git.
 #
 #   make run     install what is missing, build, serve on 127.0.0.1:8080
+#                (the web console at /, the API reference at /docs)
 #   make test    install what is missing, build, run every test
 #   make asan    the whole suite under AddressSanitizer + UBSan
 #   make fuzz    each libFuzzer target for FUZZ_SECONDS
 #   make bench   benchmarks in tests/bench (prints figures)
 #   make docs    the API reference as one HTML page that needs no network:
-#                build/docs/api.html
+#                build/docs/api.html (also served by isacd at /docs)
+#   make console the web console, bundled from console/ into build/console
+#                (make build does both and compiles them into the binary)
 #   make lint    clang-format check, cppcheck, redocly lint of the OpenAPI
 #   make stix-validate STIX_SCHEMAS=DIR
 #                the STIX export's bundles against the OASIS STIX 2.1 JSON
@@ -58,11 +61,15 @@ FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
 REPLAY_BIN := $(FUZZ_NAMES:%=$(BUILD)/replay/%)
 
 DOCS     := build/docs/api.html
+DOCS_CSP := build/docs/api.csp
+CONSOLE_SRC := console/package.json console/package-lock.json console/build.mjs \
+            $(shell find console/src -type f 2>/dev/null | sort)
+CONSOLE  := build/console/index.html
 
 PYTHON   := /usr/bin/python3
 FUZZ_SECONDS ?= 60
 
-.PHONY: FORCE all deps test-deps build run test unit system replay asan docs fuzz bench lint format clean
+.PHONY: FORCE all deps test-deps build run test unit system replay asan docs console fuzz bench lint format clean
 
 all: build
 
@@ -70,9 +77,10 @@ deps:
 	@tools/deps.sh
 
 # deps, and what only the tests need: Chromium, in which tests/system/test_docs.py
-# opens the built docs
+# opens the built docs, and its WebDriver with Selenium, through which
+# tests/system/test_console.py uses the console as a person would
 test-deps:
-	@tools/deps.sh chromium
+	@tools/deps.sh chromium chromium-driver python3-selenium
 
 build: $(BUILD)/isacd
 
@@ -95,9 +103,15 @@ $(GEN)/version.h: FORCE
 	@echo '#define ISACD_VERSION "$(VERSION)"' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
-$(GEN)/embedded.c: tools/embed.sh $(MIGRATIONS) $(FUNCTIONS) $(PASSWORDS)
+# Everything the binary carries (tools/embed.sh): the migrations and the
+# function files, the common passwords, the console, the API reference page
+# with the policy of its scripts, and the OpenAPI document.
+$(GEN)/embedded.c: tools/embed.sh $(MIGRATIONS) $(FUNCTIONS) $(PASSWORDS) $(CONSOLE) $(DOCS) $(DOCS_CSP) \
+            api-docs/openapi.yaml
 	@mkdir -p $(@D)
-	$(Q)tools/embed.sh $@ $(MIGRATIONS) $(FUNCTIONS) -- $(PASSWORDS)
+	@echo "  EMBED $@"
+	$(Q)tools/embed.sh $@ --migrations $(MIGRATIONS) $(FUNCTIONS) --passwords $(PASSWORDS) \
+	  --console build/console --docs $(DOCS) $(DOCS_CSP) --openapi api-docs/openapi.yaml
 
 $(BUILD)/gen/embedded.o: $(GEN)/embedded.c
 	@mkdir -p $(@D)
@@ -142,6 +156,20 @@ asan: test-deps
 # remote; tools/npm-tools.sh runs the pinned redocly with telemetry off.  Its
 # chatter is shown only when it fails.
 docs: $(DOCS)
+
+# The console: `npm ci` of console/package-lock.json into build/console-npm
+# (installed again only when the lock changes), then console/build.mjs
+# bundles it with esbuild; index.html is written last.
+console: $(CONSOLE)
+
+$(CONSOLE): $(CONSOLE_SRC) tools/npm-tools.sh
+	@echo "  NPM   build/console"
+	$(Q)tools/npm-tools.sh console build/console
+
+# the hashes of the docs page's inline scripts, for the CSP of GET /docs
+$(DOCS_CSP): $(DOCS) tools/docs-csp.mjs tools/npm-tools.sh
+	$(Q)tools/npm-tools.sh docs-csp $(DOCS) > $@.tmp
+	$(Q)mv $@.tmp $@
 
 $(DOCS): api-docs/openapi.yaml tools/docs-template.hbs redocly.yaml tools/npm-tools.sh
 	@mkdir -p $(@D)

@@ -250,6 +250,10 @@ void api_indicators_lookup(struct http_req *r);
 void api_search(struct http_req *r);
 void api_realtime(struct http_req *r);
 void api_realtime_ticket(struct http_req *r);
+void api_static_index(struct http_req *r);
+void api_static_file(struct http_req *r);
+void api_static_docs(struct http_req *r);
+void api_static_openapi(struct http_req *r);
 
 /* body parsers: pure, exposed for the JSON fuzz target */
 struct login_input {

@@ -2,11 +2,12 @@
  * api_routes.c - the route table and the route policy.
  *
  * Deny by default: a route is public only when its policy lacks
- * AUTH_REQUIRED, and the public ones are the probes, login and accepting an
- * invitation.  The bearer token is checked and looked up by the access layer
- * (auth/); its route policy is applied here, in this one place, before any
- * handler runs and before the body is judged (an unauthenticated client
- * learns nothing from validation).
+ * AUTH_REQUIRED, and the public ones are the probes, login, accepting an
+ * invitation, and the files a browser loads before anyone signs in (the
+ * console, the API reference and the OpenAPI document).  The bearer token is
+ * checked and looked up by the access layer (auth/); its route policy is
+ * applied here, in this one place, before any handler runs and before the body
+ * is judged (an unauthenticated client learns nothing from validation).
  */
 #include "api/api_internal.h"
 
@@ -104,6 +105,10 @@ static const struct http_route api_route_table[] = {
     {HTTP_GET, "/api/v1/search", api_search, 0, AUTH},
     {HTTP_GET, "/api/v1/realtime", api_realtime, 0, AUTH_OPTIONAL},
     {HTTP_POST, "/api/v1/realtime/tickets", api_realtime_ticket, 0, AUTH},
+    {HTTP_GET, "/", api_static_index, 0, 0},
+    {HTTP_GET, "/console/{file}", api_static_file, 0, 0},
+    {HTTP_GET, "/docs", api_static_docs, 0, 0},
+    {HTTP_GET, "/api-docs/openapi.yaml", api_static_openapi, 0, 0},
 };
 
 static void api_authenticated(

@@ -195,6 +195,8 @@ http_status_reason(int status)
 		return "Accepted";
 	case 204:
 		return "No Content";
+	case 304:
+		return "Not Modified";
 	case 400:
 		return "Bad Request";
 	case 401:

@@ -89,6 +89,13 @@ void http_req_clear_pending(struct http_req *r);
 /** Answer with a body of `len` bytes (copied) and a Content-Type. */
 void http_respond(struct http_req *r, int status, const char *ctype,
     const char *body, size_t len);
+/**
+ * Answer with a body that outlives the process's every connection (a file
+ * compiled into the binary): sent by reference, never copied.  A
+ * Cache-Control header added by the handler replaces the default no-store.
+ */
+void http_respond_static(struct http_req *r, int status, const char *ctype,
+    const void *body, size_t len);
 /** Answer with JSON; takes the reference to `body`. */
 void http_respond_json(struct http_req *r, int status, json_t *body);
 /** Answer with no body (204 and the like). */

@@ -59,6 +59,8 @@ http_router_pattern_valid(const char *p)
 {
 	if (p[0] != '/')
 		return 0;
+	if (p[1] == '\0')
+		return 1; /* the root: the web console */
 	while (*p == '/') {
 		const char *s = ++p;
 

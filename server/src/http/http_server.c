@@ -80,6 +80,8 @@ static void http_req_free(struct http_req *r);
 static void http_reject(struct http_conn *hc, int status, const char *why);
 static int http_precheck(struct http_req *r, const char **why);
 static void http_dispatch(struct http_req *r);
+static void http_respond_body(struct http_req *r, int status, const char *ctype,
+    const void *body, size_t len, bool by_ref);
 static bool http_json_content_type(const char *v);
 static const char *http_json_error(struct http_req *r, const json_error_t *e);
 static const char *http_date_now(void);
@@ -656,11 +658,30 @@ void
 http_respond(struct http_req *r, int status, const char *ctype,
     const char *body, size_t len)
 {
+	http_respond_body(r, status, ctype, body, len, false);
+}
+
+void
+http_respond_static(struct http_req *r, int status, const char *ctype,
+    const void *body, size_t len)
+{
+	http_respond_body(r, status, ctype, body, len, true);
+}
+
+/*
+ * A body that lives as long as the process (a file compiled into the binary)
+ * is added to the output by reference: a large page sent to many clients at
+ * once costs no copy per client.
+ */
+static void
+http_respond_body(struct http_req *r, int status, const char *ctype,
+    const void *body, size_t len, bool by_ref)
+{
 	struct http_conn *hc = r->hc;
 	struct http_server *s = r->srv;
 	struct evbuffer *out;
 	struct log_request lr;
-	bool keep, head_only = r->head.method == HTTP_HEAD;
+	bool keep, head_only = r->head.method == HTTP_HEAD, cache_set = false;
 	bool upgrade = status == 101 && hc->upgrade_attach != NULL;
 	int64_t us;
 
@@ -687,10 +708,14 @@ http_respond(struct http_req *r, int status, const char *ctype,
 
 	keep = upgrade || (hc->keep_alive && !hc->fail_close && !s->draining);
 	out = conn_output(hc->conn);
+	/* no-store unless the handler chose a policy (embedded files) */
+	for (struct http_out_header *h = r->out_headers; h; h = h->next)
+		cache_set |= strcasecmp(h->name, "Cache-Control") == 0;
 	evbuffer_add_printf(out,
-	    "HTTP/1.1 %d %s\r\nDate: %s\r\nX-Request-Id: %s\r\n"
-	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",
-	    status, http_status_reason(status), http_date_now(), r->request_id);
+	    "HTTP/1.1 %d %s\r\nDate: %s\r\nX-Request-Id: %s\r\n%s"
+	    "X-Content-Type-Options: nosniff\r\n",
+	    status, http_status_reason(status), http_date_now(), r->request_id,
+	    cache_set ? "" : "Cache-Control: no-store\r\n");
 	if (r->tls)
 		evbuffer_add_printf(out,
 		    "Strict-Transport-Security: "
@@ -708,8 +733,12 @@ http_respond(struct http_req *r, int status, const char *ctype,
 		evbuffer_add_printf(out, "Content-Length: %zu\r\n", len);
 	}
 	evbuffer_add(out, "\r\n", 2);
-	if (!head_only && len > 0 && status != 204 && status != 304)
-		evbuffer_add(out, body, len);
+	if (!head_only && len > 0 && status != 204 && status != 304) {
+		if (by_ref)
+			evbuffer_add_reference(out, body, len, NULL, NULL);
+		else
+			evbuffer_add(out, body, len);
+	}
 	if (!keep)
 		hc->fail_close = true;
 	hc->state = HC_DONE;

@@ -51,6 +51,30 @@ test_literal_and_params(void **state)
 	assert_memory_equal(m.params[1].value, "22", 2);
 }
 
+/* the root (the web console) matches itself and nothing else */
+static void
+test_root(void **state)
+{
+	static const struct http_route rooted[] = {
+	    {HTTP_GET, "/", h, 0, 0},
+	    {HTTP_GET, "/healthz", h, 0, 0},
+	};
+	struct http_match m;
+	const char *paths[] = {"/", "//", "/healthz", "/x"};
+	int want[] = {0, 404, 0, 404};
+
+	(void)state;
+	for (size_t i = 0; i < 4; i++) {
+		http_router_match(
+		    rooted, 2, HTTP_GET, paths[i], strlen(paths[i]), &m);
+		assert_int_equal(m.status, want[i]);
+	}
+	http_router_match(rooted, 2, HTTP_GET, "/", 1, &m);
+	assert_int_equal(m.route, 0);
+	http_router_match(rooted, 2, HTTP_POST, "/", 1, &m);
+	assert_int_equal(m.status, 405);
+}
+
 static void
 test_not_found(void **state)
 {
@@ -126,6 +150,7 @@ test_route_table_is_well_formed(void **state)
 			    strcmp(t[i].pattern, "/api/v1/invites/accept") ==
 			        0);
 	}
+	assert_true(http_router_pattern_valid("/"));
 	assert_false(http_router_pattern_valid("no-slash"));
 	assert_false(http_router_pattern_valid("/a//b"));
 	assert_false(http_router_pattern_valid("/a/{open"));
@@ -136,6 +161,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_literal_and_params),
+	    cmocka_unit_test(test_root),
 	    cmocka_unit_test(test_not_found),
 	    cmocka_unit_test(test_method_not_allowed_lists_allow),
 	    cmocka_unit_test(test_head_uses_get_and_other_is_501),
