@@ -12,6 +12,7 @@ bytes of a bad HTTP request (400), and X-Forwarded-For is ignored.
 """
 
 import json
+import signal
 import socket
 import ssl
 import struct
@@ -286,6 +287,22 @@ def test_an_unfinished_header_is_dropped_at_the_header_deadline(start_server):
         c.close()
     assert took is not None and took < 3, took
     wait_for_log(s, "PROXY header was not finished")
+
+
+def test_shutdown_does_not_wait_for_a_silent_proxy_connection(start_server):
+    s = start_server(ISACD_TRUSTED_PROXIES="127.0.0.1", ISACD_HEADER_TIMEOUT_S=30,
+                     ISACD_SHUTDOWN_TIMEOUT_S=30)
+    silent = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+    try:
+        time.sleep(0.2)
+        t0 = time.monotonic()
+        s.signal(signal.SIGTERM)
+        s.proc.wait(timeout=10)
+        assert time.monotonic() - t0 < 3
+        assert s.proc.returncode == 0
+        assert wait_closed(silent, 2) is not None
+    finally:
+        silent.close()
 
 
 # ---- X-Forwarded-For ----------------------------------------------------

@@ -147,6 +147,7 @@ net_stop_accepting(struct net *n)
 		n->listener = NULL;
 	}
 	evtimer_del(n->accept_retry);
+	net_proxy_drain(n);
 }
 
 void

@@ -58,7 +58,10 @@ struct net;
 /** Bind and listen; NULL with a message in err when the address is unusable. */
 struct net *net_new(struct event_base *base, const struct net_options *o,
     char *err, size_t errlen);
-/** Stop accepting new connections (shutdown); existing ones continue. */
+/**
+ * Stop accepting new connections (shutdown); existing ones continue, but
+ * those from trusted proxies that have sent nothing yet are closed.
+ */
 void net_stop_accepting(struct net *n);
 /** Call fn on every open connection (fn may close it). */
 void net_foreach(

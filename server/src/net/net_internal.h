@@ -99,6 +99,8 @@ void net_count_down(struct net *n);
  * counted in n->count meanwhile.
  */
 void net_proxy_wait(struct net *n, int fd, const struct sockaddr *sa);
+/** Shutdown: close the waiting connections that have sent nothing yet. */
+void net_proxy_drain(struct net *n);
 /** Close every connection still waiting for its header (net_free). */
 void net_proxy_free_all(struct net *n);
 /** Count one refusal or cut and log it (at most a line per second each). */

@@ -15,7 +15,9 @@
  * signature), they go back in front of the connection's input.  Under TLS
  * such bytes cannot begin a ClientHello, and the connection is closed.
  *
- * The header must be in ISACD_HEADER_TIMEOUT_S after accept.  A malformed
+ * The header must be in ISACD_HEADER_TIMEOUT_S after accept; at shutdown a
+ * connection that has sent nothing yet is closed at once, as idle HTTP
+ * connections are.  A malformed
  * header closes the connection: its sender is a trusted proxy that is
  * misconfigured, so it is logged.
  *
@@ -78,6 +80,21 @@ net_proxy_wait(struct net *n, int fd, const struct sockaddr *sa)
 	TAILQ_INSERT_TAIL(&n->waiting, w, link);
 	n->count++;
 	net_proxy_arm(w);
+}
+
+void
+net_proxy_drain(struct net *n)
+{
+	struct net_wait *w, *next;
+	uint8_t byte;
+
+	for (w = TAILQ_FIRST(&n->waiting); w != NULL; w = next) {
+		next = TAILQ_NEXT(w, link);
+		if (w->have == 0 &&
+		    recv(w->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
+		    (errno == EAGAIN || errno == EWOULDBLOCK))
+			net_proxy_close(w, NULL);
+	}
 }
 
 void
