@@ -208,6 +208,8 @@ cli_serve(int argc, char **argv)
 	no.min_send_rate = cfg.min_send_rate;
 	no.send_window_s = (int)cfg.send_window_s;
 	no.send_lowat = (size_t)cfg.send_lowat;
+	no.trusted_proxies = cfg.trusted_proxies;
+	no.proxy_timeout_s = (int)cfg.header_timeout_s;
 	no.on_accept = http_server_accept;
 	no.arg = s.http;
 	s.app.net = net_new(s.base, &no, err, sizeof(err));

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cidr.h"
 #include "core/log.h"
 #include "core/mem.h"
 
@@ -35,6 +36,7 @@ static int config_check_listen(const char *v, char *err, size_t errlen);
 static int config_check_level(const char *v, char *err, size_t errlen);
 static int config_check_origins(const char *v, char *err, size_t errlen);
 static bool config_origin_ok(const char *e, size_t n);
+static int config_check_proxies(const char *v, char *err, size_t errlen);
 static int config_parse_long(const char *s, long *out);
 
 #define OFF(f) offsetof(struct config, f)
@@ -63,6 +65,9 @@ static const struct config_def config_defs[] = {
     {"ISACD_MAX_CONNS_PER_IP", CFG_LONG, OFF(max_conns_per_ip), "256", 1,
         1000000, NULL,
         "Most connections at once from one client address (IPv6: one /64), so one source cannot take the whole `ISACD_MAX_CONNS`; past it new ones from that address get 503 at accept."},
+    {"ISACD_TRUSTED_PROXIES", CFG_STR, OFF(trusted_proxies), "", 0, 0,
+        config_check_proxies,
+        "Load balancers whose word on the client's address is believed: IPv4/IPv6 addresses and CIDRs, comma-separated. Their connections may begin with a PROXY protocol header (v2 or v1, before TLS) naming the client, which then has that address and its per-address cap; their requests' `X-Forwarded-For` names it too (the rightmost entry not itself trusted). List only proxies that always send one or the other. Unset: nobody."},
     {"ISACD_HEADER_TIMEOUT_S", CFG_LONG, OFF(header_timeout_s), "10", 1, 3600,
         NULL,
         "Deadline for a whole request head from its first byte (a deadline, not an idle timer); then 408 and close."},
@@ -354,6 +359,17 @@ config_check_origins(const char *v, char *err, size_t errlen)
 			return 0;
 		v += len + 1;
 	}
+}
+
+static int
+config_check_proxies(const char *v, char *err, size_t errlen)
+{
+	struct cidr_set set;
+
+	if (cidr_set_parse(v, &set, err, errlen) != 0)
+		return -1;
+	cidr_set_free(&set);
+	return 0;
 }
 
 static int

@@ -18,6 +18,7 @@ struct config {
 	char *tls_cert;     /* PEM paths; TLS is on when both are set */
 	char *tls_key;
 	char *log_level;
+	char *trusted_proxies; /* addresses and CIDRs, comma-separated */
 	long max_body;
 	long max_header;
 	long max_conns;

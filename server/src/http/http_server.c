@@ -43,6 +43,7 @@
 #include "core/metrics.h"
 #include "core/secret.h"
 #include "net/conn.h"
+#include "net/proxy.h"
 
 enum http_conn_state { HC_IDLE, HC_HEAD, HC_BODY, HC_BUSY, HC_DONE };
 
@@ -82,6 +83,8 @@ static int http_precheck(struct http_req *r, const char **why);
 static void http_dispatch(struct http_req *r);
 static void http_respond_body(struct http_req *r, int status, const char *ctype,
     const void *body, size_t len, bool by_ref);
+static void http_req_forwarded_for(
+    struct http_req *r, const struct cidr_set *trusted);
 static bool http_json_content_type(const char *v);
 static const char *http_json_error(struct http_req *r, const json_error_t *e);
 static const char *http_date_now(void);
@@ -356,6 +359,8 @@ http_conn_take_head(struct http_conn *hc)
 		http_reject(hc, status, why);
 		return -1;
 	}
+	if (c->trusted)
+		http_req_forwarded_for(r, c->trusted);
 	hc->keep_alive = r->head.keep_alive;
 	if (r->head.content_length > (long long)s->o.max_body) {
 		http_reject(hc, 413, "request body too large");
@@ -517,6 +522,36 @@ http_req_new(struct http_conn *hc)
 	hc->req = r;
 	hc->fail_close = false;
 	return r;
+}
+
+/*
+ * From a trusted proxy, the client is the rightmost X-Forwarded-For address
+ * that is not itself a trusted proxy: a proxy appends the address it saw, so
+ * entries left of it are whatever the client wrote and only the ones our
+ * proxies added can be believed.  Several fields are one list, in order.
+ */
+static void
+http_req_forwarded_for(struct http_req *r, const struct cidr_set *trusted)
+{
+	char client[PROXY_ADDR_TEXT];
+
+	for (size_t i = r->head.nheaders; i-- > 0;) {
+		const struct http_header *h = &r->head.headers[i];
+
+		if (h->name_len != 15 ||
+		    strncasecmp(h->name, "x-forwarded-for", 15) != 0)
+			continue;
+		switch (proxy_forwarded_for(
+		    h->value, h->value_len, trusted, client)) {
+		case PROXY_XFF_CLIENT:
+			r->peer = arena_strdup(r->arena, client);
+			return;
+		case PROXY_XFF_INVALID:
+			return;
+		case PROXY_XFF_TRUSTED:
+			break;
+		}
+	}
 }
 
 static void

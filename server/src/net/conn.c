@@ -215,10 +215,8 @@ conn_close(struct conn *c)
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	TAILQ_REMOVE(&n->open, c, link);
 	TAILQ_INSERT_TAIL(&n->dead, c, link);
-	n->count--;
 	event_active(n->reaper, EV_TIMEOUT, 0);
-	if (n->count == 0 && n->on_empty)
-		n->on_empty(n->on_empty_arg);
+	net_count_down(n);
 }
 
 void

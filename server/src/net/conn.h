@@ -26,6 +26,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+struct cidr_set;
 struct conn;
 struct net;
 
@@ -58,7 +59,13 @@ struct conn {
 	uint64_t window_mark;   /* bytes delivered when the window began */
 	const struct conn_proto *proto;
 	void *proto_data;
-	char peer[48]; /* client IP address, text */
+	char peer[48]; /* client IP address, text (from a PROXY header too) */
+	/*
+	 * ISACD_TRUSTED_PROXIES when the peer (after any PROXY header) is in
+	 * it: its requests may name their client in X-Forwarded-For; NULL
+	 * otherwise.
+	 */
+	const struct cidr_set *trusted;
 	bool tls;
 	bool closing;
 	bool close_when_drained;

@@ -5,13 +5,14 @@
  * with a canned 503 (plain TCP only) and closed at once; nobody else is
  * disturbed.  The per-IP table is a chained hash keyed with a random seed,
  * since clients choose their addresses; a slot lives while its address has
- * connections.  When accept fails for lack of descriptors (EMFILE/ENFILE)
+ * connections.  A connection from a trusted proxy (ISACD_TRUSTED_PROXIES)
+ * takes its slot only once its PROXY header, if any, has named the client
+ * (net_proxy.c).  When accept fails for lack of descriptors (EMFILE/ENFILE)
  * the listener pauses for a second instead of spinning (OpenBSD httpd
  * accept_reserve).
  */
 #include "net/net_internal.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "net/proxy.h"
 
 static void net_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg);
@@ -36,8 +38,6 @@ static void net_notice_log(struct net *n, enum net_reason r);
 static struct net_addr *net_addr_take(
     struct net *n, const uint8_t key[NET_ADDR_KEY]);
 static size_t net_addr_bucket(const struct net *n, const uint8_t *key);
-static void net_refuse(
-    struct net *n, int fd, enum net_reason r, const char *peer);
 
 #define NET_ADDR_BUCKETS 4096
 
@@ -81,6 +81,7 @@ net_new(struct event_base *base, const struct net_options *o, char *err,
 	n->min_send_rate = o->min_send_rate;
 	n->send_window_s = o->send_window_s;
 	n->send_lowat = o->send_lowat;
+	n->proxy_timeout_s = o->proxy_timeout_s;
 	n->addrs = xcalloc(NET_ADDR_BUCKETS, sizeof(*n->addrs));
 	if (getrandom(&n->addr_seed, sizeof(n->addr_seed), 0) !=
 	    sizeof(n->addr_seed))
@@ -89,6 +90,14 @@ net_new(struct event_base *base, const struct net_options *o, char *err,
 	n->arg = o->arg;
 	TAILQ_INIT(&n->open);
 	TAILQ_INIT(&n->dead);
+	TAILQ_INIT(&n->waiting);
+	if (cidr_set_parse(o->trusted_proxies ? o->trusted_proxies : "",
+	        &n->trusted, err, errlen) != 0)
+		goto fail;
+	if (n->trusted.n > 0)
+		log_info("PROXY headers and X-Forwarded-For are believed from "
+		         "%zu trusted address range%s",
+		    n->trusted.n, n->trusted.n == 1 ? "" : "s");
 	if (config_split_listen(o->listen, host, sizeof(host), &port) != 0) {
 		snprintf(err, errlen, "bad listen address '%s'", o->listen);
 		goto fail;
@@ -124,6 +133,7 @@ net_new(struct event_base *base, const struct net_options *o, char *err,
 		fatal("event_new failed");
 	return n;
 fail:
+	cidr_set_free(&n->trusted);
 	free(n->addrs);
 	free(n);
 	return NULL;
@@ -137,6 +147,7 @@ net_stop_accepting(struct net *n)
 		n->listener = NULL;
 	}
 	evtimer_del(n->accept_retry);
+	net_proxy_drain(n);
 }
 
 void
@@ -190,6 +201,7 @@ net_free(struct net *n)
 		return;
 	net_stop_accepting(n);
 	n->on_empty = NULL;
+	net_proxy_free_all(n);
 	while ((c = TAILQ_FIRST(&n->open)) != NULL)
 		conn_close(c);
 	while ((c = TAILQ_FIRST(&n->dead)) != NULL) {
@@ -202,6 +214,7 @@ net_free(struct net *n)
 	event_free(n->reaper);
 	event_free(n->notice_timer);
 	free(n->addrs); /* empty: every connection gave its slot back */
+	cidr_set_free(&n->trusted);
 	free(n);
 }
 
@@ -210,9 +223,7 @@ net_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
 	struct net *n = arg;
-	struct net_addr *slot = NULL;
-	uint8_t key[NET_ADDR_KEY];
-	struct conn *c;
+	struct net_addr *slot;
 
 	(void)l;
 	(void)salen;
@@ -220,37 +231,53 @@ net_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		net_refuse(n, fd, NET_REFUSED_MAX_CONNS, NULL);
 		return;
 	}
-	if (net_addr_group(sa, key) == 0) {
-		slot = net_addr_take(n, key);
-		if (slot->conns >= n->max_per_ip) {
-			char peer[48] = "";
-
-			if (sa->sa_family == AF_INET)
-				inet_ntop(AF_INET,
-				    &((const struct sockaddr_in *)sa)->sin_addr,
-				    peer, sizeof(peer));
-			else
-				inet_ntop(AF_INET6,
-				    &((const struct sockaddr_in6 *)sa)
-				         ->sin6_addr,
-				    peer, sizeof(peer));
-			net_refuse(n, fd, NET_REFUSED_PER_IP, peer);
-			return;
-		}
-		slot->conns++;
-	}
 	evutil_make_socket_nonblocking(fd);
-	c = conn_new(n, fd, sa);
+	/*
+	 * Only a trusted peer's bytes are ever looked at for a PROXY header;
+	 * its connection takes the slot of the client it names, afterwards.
+	 */
+	if (cidr_set_has(&n->trusted, sa)) {
+		net_proxy_wait(n, fd, sa);
+		return;
+	}
+	if (net_addr_admit(n, sa, &slot) != 0) {
+		char peer[PROXY_ADDR_TEXT];
+
+		proxy_addr_text(sa, peer);
+		net_refuse(n, fd, NET_REFUSED_PER_IP, peer);
+		return;
+	}
+	(void)net_start(n, fd, sa, slot, false);
+}
+
+struct conn *
+net_start(struct net *n, int fd, const struct sockaddr *sa,
+    struct net_addr *slot, bool trusted)
+{
+	struct conn *c = conn_new(n, fd, sa);
+
 	if (c == NULL) {
 		if (slot)
 			net_addr_release(n, slot);
-		return;
+		if (n->count == 0 && n->on_empty)
+			n->on_empty(n->on_empty_arg);
+		return NULL;
 	}
 	c->addr = slot;
+	c->trusted = trusted ? &n->trusted : NULL;
 	n->on_accept(c, n->arg);
+	return c;
 }
 
-static void
+void
+net_count_down(struct net *n)
+{
+	n->count--;
+	if (n->count == 0 && n->on_empty)
+		n->on_empty(n->on_empty_arg);
+}
+
+void
 net_refuse(struct net *n, int fd, enum net_reason r, const char *peer)
 {
 	if (!n->tls)
@@ -306,6 +333,23 @@ net_addr_bucket(const struct net *n, const uint8_t *key)
 	h *= 0x94d049bb133111ebull;
 	h ^= h >> 31;
 	return (size_t)(h % NET_ADDR_BUCKETS);
+}
+
+int
+net_addr_admit(struct net *n, const struct sockaddr *sa, struct net_addr **slot)
+{
+	uint8_t key[NET_ADDR_KEY];
+	struct net_addr *a;
+
+	*slot = NULL;
+	if (net_addr_group(sa, key) != 0)
+		return 0;
+	a = net_addr_take(n, key);
+	if (a->conns >= n->max_per_ip)
+		return -1; /* a is not new: it has connections */
+	a->conns++;
+	*slot = a;
+	return 0;
 }
 
 /* The slot of key, created with no connections when it is new. */

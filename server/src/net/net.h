@@ -14,6 +14,10 @@
  * refusal and cut is counted by reason and logged at most once a second
  * per reason, with the count.
  *
+ * Behind a load balancer (ISACD_TRUSTED_PROXIES) the client address is the
+ * one its PROXY protocol header names (net_proxy.c): that address, not the
+ * balancer's, takes the per-IP slot and becomes conn->peer.
+ *
  * Output is bounded where it waits: every accepted socket has
  * TCP_NOTSENT_LOWAT = send_lowat, so the kernel takes no more than about
  * that much unsent data from us, and a protocol asks conn_output_full()
@@ -38,6 +42,13 @@ struct net_options {
 	long min_send_rate; /* bytes/s; 0 = no minimum */
 	int send_window_s;
 	size_t send_lowat; /* bytes unsent per client: kernel and ours */
+	/*
+	 * ISACD_TRUSTED_PROXIES: addresses and CIDRs whose connections may
+	 * start with a PROXY header and whose requests' X-Forwarded-For is
+	 * believed; "" trusts nobody.
+	 */
+	const char *trusted_proxies;
+	int proxy_timeout_s; /* a trusted peer's PROXY header must be in by */
 	void (*on_accept)(struct conn *c, void *arg);
 	void *arg;
 };
@@ -47,7 +58,10 @@ struct net;
 /** Bind and listen; NULL with a message in err when the address is unusable. */
 struct net *net_new(struct event_base *base, const struct net_options *o,
     char *err, size_t errlen);
-/** Stop accepting new connections (shutdown); existing ones continue. */
+/**
+ * Stop accepting new connections (shutdown); existing ones continue, but
+ * those from trusted proxies that have sent nothing yet are closed.
+ */
 void net_stop_accepting(struct net *n);
 /** Call fn on every open connection (fn may close it). */
 void net_foreach(

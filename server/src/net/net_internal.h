@@ -10,10 +10,12 @@
 
 #include <event2/listener.h>
 
+#include "core/cidr.h"
 #include "net/conn.h"
 #include "net/net.h"
 
 TAILQ_HEAD(conn_list, conn);
+TAILQ_HEAD(net_wait_list, net_wait);
 
 #define NET_ADDR_KEY 17 /* family byte + 16 address bytes */
 
@@ -38,8 +40,9 @@ struct net {
 	struct event *reaper;
 	SSL_CTX *tls;
 	struct conn_list open;
-	struct conn_list dead; /* closed, waiting for the reaper */
-	size_t count;
+	struct conn_list dead;        /* closed, waiting for the reaper */
+	struct net_wait_list waiting; /* trusted peers, before their header */
+	size_t count; /* open connections, waiting ones included */
 	size_t max_conns;
 	size_t max_per_ip;
 	int write_timeout_s;
@@ -48,6 +51,8 @@ struct net {
 	size_t send_lowat;       /* TCP_NOTSENT_LOWAT, and conn_output_full() */
 	struct net_addr **addrs; /* per-IP table, NET_ADDR_BUCKETS chains */
 	uint64_t addr_seed;      /* keys the hash: sources choose addresses */
+	struct cidr_set trusted; /* ISACD_TRUSTED_PROXIES */
+	int proxy_timeout_s;     /* for a trusted peer's PROXY header */
 	unsigned long long reasons[NET_NREASONS];
 	struct net_notice notices[NET_NREASONS];
 	struct event *notice_timer;
@@ -67,8 +72,37 @@ void conn_free(struct conn *c);
  * inside its own prefix.  Returns 0, or -1 for another address family.
  */
 int net_addr_group(const struct sockaddr *sa, uint8_t key[NET_ADDR_KEY]);
+/**
+ * Count a connection of client sa in the per-IP table: 0 with its slot in
+ * *slot (NULL for a family without one), or -1 when that address is at
+ * ISACD_MAX_CONNS_PER_IP.
+ */
+int net_addr_admit(
+    struct net *n, const struct sockaddr *sa, struct net_addr **slot);
 /** A connection closed: give its slot in the per-IP table back. */
 void net_addr_release(struct net *n, struct net_addr *slot);
+/** Refuse an accepted fd: a canned 503 (plain TCP only), close, count. */
+void net_refuse(struct net *n, int fd, enum net_reason r, const char *peer);
+/**
+ * Make the connection of an accepted fd as client sa, holding slot (taken
+ * over), and install the first protocol; trusted when sa is a trusted
+ * proxy.  NULL when it could not be made (fd and slot are given back).
+ */
+struct conn *net_start(struct net *n, int fd, const struct sockaddr *sa,
+    struct net_addr *slot, bool trusted);
+/** The connection count dropped: tell on_empty when it reached zero. */
+void net_count_down(struct net *n);
+/**
+ * A trusted peer's fd (net_proxy.c): read its PROXY header, if it sends one,
+ * before anything else reads the socket (TLS included), then admit and
+ * net_start() it as the client the header names.  Takes ownership of fd;
+ * counted in n->count meanwhile.
+ */
+void net_proxy_wait(struct net *n, int fd, const struct sockaddr *sa);
+/** Shutdown: close the waiting connections that have sent nothing yet. */
+void net_proxy_drain(struct net *n);
+/** Close every connection still waiting for its header (net_free). */
+void net_proxy_free_all(struct net *n);
 /** Count one refusal or cut and log it (at most a line per second each). */
 void net_notice(struct net *n, enum net_reason r, const char *peer);
 
