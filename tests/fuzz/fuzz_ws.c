@@ -90,7 +90,7 @@ fuzz_on_text(struct ws *ws, const char *text, size_t len, void *arg)
 {
 	struct fuzz_state *st = arg;
 
-	assert(ws == st->ws);
+	assert(ws == st->ws && text != NULL);
 	assert(len <= fuzz_opts.max_message);
 	assert(fuzz_utf8(text, len));
 	st->texts++;

@@ -625,5 +625,7 @@ ws_on_msg(wslay_event_context_ptr ctx,
 	 * anything sent in answer to it */
 	if (wslay_event_send(ctx) != 0)
 		fatal("wslay: out of memory");
-	ws->h->on_text(ws, (const char *)arg->msg, arg->msg_length, ws->arg);
+	/* wslay passes NULL for an empty message */
+	ws->h->on_text(ws, arg->msg ? (const char *)arg->msg : "",
+	    arg->msg_length, ws->arg);
 }

@@ -65,6 +65,22 @@ static const struct ws_handler handler = {
     .on_close = on_close,
 };
 
+static int drained;
+
+static void
+on_drained(struct ws *ws, void *arg)
+{
+	(void)ws;
+	(void)arg;
+	drained++;
+}
+
+static const struct ws_handler pacing_handler = {
+    .on_text = on_text,
+    .on_drained = on_drained,
+    .on_close = on_close,
+};
+
 static void
 on_text(struct ws *ws, const char *text, size_t len, void *arg)
 {
@@ -982,6 +998,41 @@ test_slow_reader_cut_others_keep_receiving(void **state)
 	close(fast);
 }
 
+static void
+test_output_full_then_drained(void **state)
+{
+	static char payload[4096];
+	int fd, sent = 0, got = 0;
+	struct ws *ws;
+
+	(void)state;
+	memset(payload, 'r', sizeof(payload));
+	fd = client(4096);
+	ws = recs[0].ws;
+	ws->h = &pacing_handler; /* a replay paces itself */
+	drained = 0;
+	/* a replay sends while the output is not full */
+	while (!ws_output_full(ws)) {
+		assert_int_equal(ws_send_text(ws, payload, sizeof(payload)), 0);
+		sent++;
+		pump(5);
+		assert_true(sent < 15); /* ISACD_SEND_LOWAT is 16 KiB */
+	}
+	assert_true(sent >= 2);
+	/* the client reads: on_drained says when to go on */
+	while (got < sent) {
+		assert_int_equal(read_frame(fd, 2000), 0);
+		assert_int_equal(sf.len, sizeof(payload));
+		got++;
+	}
+	pump(20);
+	assert_true(drained >= 1);
+	assert_false(ws_output_full(ws));
+	assert_int_equal(recs[0].closes, 0);
+	close(fd);
+	wait_closed(&recs[0], 2000);
+}
+
 /* ---- the upgrade --------------------------------------------------------- */
 
 static void
@@ -1198,6 +1249,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_message_rate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_slow_reader_cut_others_keep_receiving, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_output_full_then_drained, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_upgrade_hands_the_connection_over, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
