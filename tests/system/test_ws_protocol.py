@@ -423,14 +423,14 @@ def test_a_reader_that_never_reads_is_cut_while_another_keeps_receiving(start_se
     fast = connect(s, w.token)
     subscribe(slow, w.channel)
     subscribe(fast, w.channel)
-    posts = []
+    # the fast one reads each event as it comes; the slow one never reads
+    posts, got = [], []
     for i in range(20):
         posts.append(create_post(s, w.token, w.channel, body="x" * 20000 + tag())["id"])
-    got = []
-    while len(got) < len(posts):
-        msg = fast.message(10)
-        if msg.get("type") == "event" and msg["event"] == "post.created":
-            got.append(msg["data"]["id"])
+        while len(got) < len(posts):
+            msg = fast.message(10)
+            if msg.get("type") == "event" and msg["event"] == "post.created":
+                got.append(msg["data"]["id"])
     assert got == posts
     # the slow one: some events, then 1013, then the end
     events = 0
