@@ -33,6 +33,7 @@ for t in "$@"; do
 	[ "$t" = fuzz_search ] && dict=(-dict=tests/fuzz/search.dict)
 	[ "$t" = fuzz_ws ] && dict=(-dict=tests/fuzz/ws.dict)
 	[ "$t" = fuzz_proxy ] && dict=(-dict=tests/fuzz/proxy.dict)
+	[ "$t" = fuzz_rt_msg ] && dict=(-dict=tests/fuzz/rt_msg.dict)
 	echo "== $t: running for ${secs}s"
 	if ! "$bin" "${dict[@]}" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix="$out/crashes/$t-" -print_final_stats=1 \
