@@ -191,6 +191,11 @@ dl_io_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		if (what & EV_READ)
 			dl_read(l);
+		/* the event is one-shot: wait for the next notification (or
+		 * for the end of the connection, which is how a lost one is
+		 * noticed) */
+		if (l->state != DL_DOWN)
+			dl_watch(l, l->flushing ? EV_READ | EV_WRITE : EV_READ);
 		return;
 	}
 }
