@@ -151,10 +151,11 @@ test: test-deps
 asan: test-deps
 	@$(MAKE) --no-print-directory FLAVOUR=asan build docs unit replay system
 
-# One self-contained page: build-docs inlines Redoc (--inlineBundle) into the
-# committed template, whose Content-Security-Policy lets the page load nothing
-# remote; tools/npm-tools.sh runs the pinned redocly with telemetry off.  Its
-# chatter is shown only when it fails.
+# One self-contained page: tools/npm-tools.sh docs runs the pinned redocly
+# build-docs (telemetry off) with the committed template, whose
+# Content-Security-Policy lets the page load nothing remote, and puts Redoc's
+# bundle inline (tools/docs-inline.mjs).  Its chatter is shown only when it
+# fails.
 docs: $(DOCS)
 
 # The console: `npm ci` of console/package-lock.json into build/console-npm
@@ -171,11 +172,11 @@ $(DOCS_CSP): $(DOCS) tools/docs-csp.mjs tools/npm-tools.sh
 	$(Q)tools/npm-tools.sh docs-csp $(DOCS) > $@.tmp
 	$(Q)mv $@.tmp $@
 
-$(DOCS): api-docs/openapi.yaml tools/docs-template.hbs redocly.yaml tools/npm-tools.sh
+$(DOCS): api-docs/openapi.yaml tools/docs-template.hbs redocly.yaml tools/npm-tools.sh tools/docs-inline.mjs
 	@mkdir -p $(@D)
 	@echo "  DOCS  $@"
-	$(Q)log=$$(tools/npm-tools.sh redocly build-docs api-docs/openapi.yaml --inlineBundle \
-	  --template tools/docs-template.hbs --output $@.tmp 2>&1) || { echo "$$log" >&2; rm -f $@.tmp; exit 1; }
+	$(Q)log=$$(tools/npm-tools.sh docs api-docs/openapi.yaml tools/docs-template.hbs $@.tmp 2>&1) \
+	  || { echo "$$log" >&2; rm -f $@.tmp; exit 1; }
 	$(Q)mv $@.tmp $@
 
 fuzz: deps

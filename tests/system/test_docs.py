@@ -129,9 +129,8 @@ def routes(markup):
     which hold no operation."""
     out = []
     for _, tag, name, value in markup.attrs:
-        if tag == "a" and name == "href" and value.startswith("/") and value != "/" \
-                and not value.startswith("/section/") and value not in out:
-            out.append(value)
+        if tag == "a" and name == "href" and value.startswith("#tag/") and value[1:] not in out:
+            out.append(value[1:])
     return out
 
 
@@ -230,12 +229,12 @@ def test_redoc_is_inlined(markup):
     external = [(tag, value) for _, tag, name, value in markup.attrs
                 if tag == "script" and name == "src"]
     assert not external, f"build/docs/api.html loads scripts from files: {external}"
-    # --inlineBundle puts Redoc's ~2 MB bundle in the page; without it the
+    # tools/docs-inline.mjs puts Redoc's ~1 MB bundle in the page; without it the
     # page is a few hundred bytes of script importing the bundle from a CDN.
     largest = max((len(body) for _, _, body in markup.scripts), default=0)
     assert largest > 500_000, (
         f"build/docs/api.html has no inlined Redoc bundle (largest script {largest} "
-        "bytes): build it with `redocly build-docs --inlineBundle`")
+        "bytes): build it with `make docs`")
     imports = [m.group(1) for _, _, body in markup.scripts for m in re.finditer(
         r"""\bimport\s*(?:\(\s*|[\w$*{}\s,]*?\bfrom\s*)["'`]([^"'`]*)["'`]""", body)
         if REMOTE.search(m.group(1))]
