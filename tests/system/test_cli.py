@@ -126,6 +126,8 @@ def test_serve_help_lists_the_settings():
             table_rows = [line for line in f if line.lstrip().startswith("|")]
         documented = set(re.findall(r"ISACD_[A-Z0-9_]+", "".join(table_rows)))
         assert documented - {"ISACD_BIN"} <= listed, documented - listed
+        # and every setting serve knows has its row in the table
+        assert listed <= documented, f"settings missing from README's table: {listed - documented}"
 
 
 def test_unknown_setting_is_warned_about(start_server):
