@@ -8,9 +8,10 @@ by either instance with the same result (sessions live in the database); a
 WebSocket opens through haproxy; a post made through one instance reaches
 subscribers held by the other, live (and the cross-instance latency is
 printed); each client keeps its own address -- in the audit log and in login
-throttling -- instead of sharing haproxy's; and when an instance stops, the
+throttling -- instead of sharing haproxy's; when an instance stops, the
 other carries on and a subscriber that reconnects with `since` misses
-nothing.
+nothing; and the page's TLS lines (TLS at haproxy, and again to each
+instance) work as written.
 
 Clients connect to haproxy from 127.0.0.2 and up (all loopback), haproxy to
 the instances from 127.0.0.1, the only trusted proxy.
@@ -119,6 +120,7 @@ class Haproxy(Server):
         kw.setdefault("timeout", 15)
         with requests.Session() as s:
             s.mount("http://", SourceAdapter(source))
+            s.mount("https://", SourceAdapter(source))
             return s.request(method, self._u(path), headers=headers, **kw)
 
     def stop(self):
@@ -218,17 +220,22 @@ def test_rest_through_haproxy_is_answered_by_both_instances_alike(d):
     assert len(on_a) >= 3 and len(on_b) >= 3, (len(on_a), len(on_b))
 
 
+def wait_checked(instances, timeout=6):
+    """Until haproxy's health checks have reached each instance, answered 200."""
+    deadline = time.time() + timeout
+    while True:
+        checked = [any(line.get("route") == "/readyz" and line.get("status") == 200
+                       for line in s.log_lines()) for s in instances]
+        if all(checked):
+            return
+        assert time.time() < deadline, checked
+        time.sleep(0.2)
+
+
 def test_haproxy_checks_readyz_on_each_instance(d):
     """The health checks of the configuration reach both instances (they are
     what takes an instance out when its database is gone)."""
-    deadline = time.time() + 6
-    while True:
-        checked = [any(line.get("route") == "/readyz" and line.get("status") == 200
-                       for line in s.log_lines()) for s in (d.a, d.b)]
-        if all(checked):
-            break
-        assert time.time() < deadline, checked
-        time.sleep(0.2)
+    wait_checked([d.a, d.b])
 
 
 # ---- the client's address -----------------------------------------------------------
@@ -407,5 +414,67 @@ def test_when_an_instance_stops_the_other_carries_on(start_server):
         assert s.inbox.empty()
         assert metric(other, "isacd_ws_sockets") == 1
         s.close()
+    finally:
+        front.stop()
+
+
+# ---- TLS at haproxy and at each instance ---------------------------------------------------
+
+def doc_line(start):
+    """The configuration line of docs/DEPLOYMENT.md's TLS section that starts so."""
+    with open(os.path.join(ROOT, "docs", "DEPLOYMENT.md")) as f:
+        found = [line.strip() for line in f if line.strip().startswith(start)]
+    assert len(found) == 1, (start, found)
+    return found[0]
+
+
+def test_tls_at_haproxy_and_again_to_each_instance(start_server, tmp_path):
+    """The TLS section's lines: haproxy terminates TLS for the clients (with
+    HSTS) and encrypts again to instances that serve TLS themselves; the
+    PROXY header goes before that handshake, so the client's address still
+    comes through, and so do WebSockets."""
+    crt, key, pem = (str(tmp_path / n) for n in ("cert.pem", "key.pem", "both.pem"))
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                    "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", key, "-out", crt, "-days", "2", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    with open(pem, "w") as f:
+        f.write(open(crt).read() + open(key).read())
+    a = start_server(tls=(crt, key), ISACD_TRUSTED_PROXIES="127.0.0.1")
+    b = start_server(db=a.db, tls=(crt, key), ISACD_TRUSTED_PROXIES="127.0.0.1")
+    bind = doc_line("bind :443 ssl").replace("/etc/haproxy/certs/isacd.pem", pem)
+    hsts = doc_line("http-response set-header Strict-Transport-Security")
+    servers = doc_line("default-server check check-ssl").replace("/etc/haproxy/isacd-ca.pem",
+                                                                 crt)
+
+    def tls(cfg):
+        cfg = re.sub(r"^(\s*)bind (127\.0\.0\.1:\d+)$",
+                     lambda m: "%s%s\n%s%s" % (m.group(1), bind.replace(":443", m.group(2)),
+                                               m.group(1), hsts), cfg, flags=re.M)
+        return sub_once(r"^\s*default-server .*$", "    " + servers, cfg)
+
+    front = Haproxy([a, b], edit=tls)
+    front.tls = (crt, key)
+    front.url = front.url.replace("http:", "https:")
+    front.api = front.url + "/api/v1"
+    try:
+        w = world(a)
+        acct = create_user(a)
+        ids = []
+        for _ in range(2):
+            r = front.post("auth/login", verify=crt,
+                           json={"email": acct["email"], "password": acct["password"]})
+            assert r.status_code == 200, r.text
+            assert r.headers["Strict-Transport-Security"].startswith("max-age="), r.headers
+            ids.append(r.headers["X-Request-Id"])
+        assert all(served_by([a, b], ids)), "not both instances answered"
+        assert login_ips(a, acct["id"]) == [CLIENT, CLIENT]
+        s = Subscriber.connect(front, token=w.member["token"], local_addr=(CLIENT, 0))
+        assert s.subscribe([w.channel])[0]["channels"] == [w.channel]
+        p = create_post(a, w.owner["token"], w.channel)
+        assert s.next(where=lambda m: m["type"] == "event")["data"]["id"] == p["id"]
+        s.close()
+        # the checks speak TLS to the instances too
+        wait_checked([a, b])
     finally:
         front.stop()
