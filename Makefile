@@ -78,9 +78,10 @@ deps:
 
 # deps, and what only the tests need: Chromium, in which tests/system/test_docs.py
 # opens the built docs, and its WebDriver with Selenium, through which
-# tests/system/test_console.py uses the console as a person would
+# tests/system/test_console.py uses the console as a person would; haproxy,
+# the load balancer tests/system/test_haproxy.py puts before two instances
 test-deps:
-	@tools/deps.sh chromium chromium-driver python3-selenium
+	@tools/deps.sh chromium chromium-driver python3-selenium haproxy
 
 build: $(BUILD)/isacd
 

@@ -1,13 +1,21 @@
-"""The README's walkthrough is true: its shell block (between the
-walkthrough markers) runs as written, with curl, against a real server, and
-shows what the README says it shows."""
+"""The README's walkthrough is true: its shell blocks (between the
+walkthrough markers) run as written, with curl, against a real server, and
+show what the README says they show; so does its live subscription with
+tools/isacd-listen."""
 
 import os
+import queue
 import re
+import shutil
+import signal
 import subprocess
 import tempfile
+import threading
+import types
 
-from conftest import ROOT
+import pytest
+
+from conftest import ROOT, Server
 from identity_helpers import account
 
 
@@ -39,17 +47,30 @@ def test_the_walkthrough_runs_as_written(server):
     assert "channel.reader_added" in actions
 
 
-def test_the_posts_walkthrough_runs_as_written(start_server):
-    """The second block continues the first in the same shell (on a fresh
-    server: the first makes the same names)."""
-    server = start_server()
+@pytest.fixture(scope="module")
+def walked(pg):
+    """Both walkthrough blocks in one shell, on a server of their own (the
+    first test makes the same names): their output, and the shell's
+    variables and functions kept in shell.sh, as the walkthrough's terminal
+    would still have them."""
+    server = Server(pg)
     staff = account(server, role="staff")
-    with tempfile.TemporaryDirectory() as cwd:
-        env = dict(os.environ, API=server.api, EMAIL=staff["email"],
-                   PASSWORD=staff["password"])
-        script = walkthrough() + "\necho ---\n" + walkthrough("walkthrough-posts")
-        out = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=cwd,
-                             env=env, capture_output=True, text=True, timeout=120)
+    cwd = tempfile.mkdtemp(prefix="isacd-readme-")
+    env = dict(os.environ, API=server.api, EMAIL=staff["email"], PASSWORD=staff["password"])
+    script = (walkthrough() + "\necho ---\n" + walkthrough("walkthrough-posts") +
+              "\n{ declare -p API INCIDENT ALICE; declare -f call field post; } > shell.sh\n")
+    out = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=cwd,
+                         env=env, capture_output=True, text=True, timeout=180)
+    try:
+        yield types.SimpleNamespace(server=server, cwd=cwd, env=env, out=out)
+    finally:
+        server.stop()
+        shutil.rmtree(cwd, ignore_errors=True)
+
+
+def test_the_posts_walkthrough_runs_as_written(walked):
+    """The second block continues the first in the same shell."""
+    out = walked.out
     assert out.returncode == 0, out.stdout + out.stderr
     lines = out.stdout.split("---\n", 1)[1].splitlines()
     assert lines[0] == lines[1] == "['TLP:AMBER', 'TLP:CLEAR', 'TLP:GREEN']", lines
@@ -60,3 +81,44 @@ def test_the_posts_walkthrough_runs_as_written(start_server):
     assert lines[6] == "error 2 an IPv4 address has no leading zeros", lines
     assert lines[7].startswith("TLP:GREEN Phishing kit on the port portal |"), lines
     assert len(lines) == 8, lines
+
+
+def test_the_live_listener_runs_as_written(walked):
+    """The live section: after the walkthrough, Mo's listener (run as the
+    README runs it, in a terminal of its own, from the repository) prints
+    Alice's post, made as the README makes it in the walkthrough's shell,
+    and Ctrl-C ends it cleanly."""
+    assert walked.out.returncode == 0, walked.out.stdout + walked.out.stderr
+    listener = subprocess.Popen(["bash", "-euo", "pipefail", "-c", walkthrough("live")],
+                                cwd=ROOT, env=walked.env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in listener.stdout],
+                     daemon=True).start()
+
+    def next_line(timeout=15):
+        try:
+            return lines.get(timeout=timeout).rstrip("\n")
+        except queue.Empty:
+            listener.kill()
+            raise AssertionError("the listener printed nothing more: " + listener.stderr.read())
+
+    try:
+        first = next_line()
+        assert re.match(r"^\d\d:\d\d:\d\d subscribed 2 channels [-0-9a-f ]+$", first), first
+        post = subprocess.run(["bash", "-euo", "pipefail", "-c",
+                               "source shell.sh\n" + walkthrough("live-post")],
+                              cwd=walked.cwd, env=walked.env, capture_output=True, text=True,
+                              timeout=60)
+        assert post.returncode == 0, post.stdout + post.stderr
+        line = next_line()
+        assert re.match(r"^\d\d:\d\d:\d\d post\.created \d+ Our own incident, day 3$",
+                        line), line
+        # Ctrl-C, as at a terminal: to the whole foreground group
+        os.killpg(listener.pid, signal.SIGINT)
+        assert listener.wait(10) == 0, listener.stderr.read()
+        assert "Traceback" not in listener.stderr.read()
+    finally:
+        if listener.poll() is None:
+            os.killpg(listener.pid, signal.SIGKILL)
+            listener.wait()
