@@ -45,6 +45,7 @@ import socket
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 
@@ -86,6 +87,7 @@ class PostgresCluster:
         self.port = free_port()
         self.log = os.path.join(self.dir, "pg.log")
         self._conns = {}  # database -> the open connection of sql()
+        self._conns_lock = threading.Lock()  # tests call sql() from threads
         self._as_root = os.geteuid() == 0
         if self._as_root:
             pw = pwd.getpwnam("postgres")
@@ -132,19 +134,21 @@ class PostgresCluster:
         return conn
 
     def close_connections(self):
-        for conn in self._conns.values():
-            conn.close()
-        self._conns.clear()
+        with self._conns_lock:
+            for conn in self._conns.values():
+                conn.close()
+            self._conns.clear()
 
     def _conn(self, db):
         """The kept connection to db (autocommit); at most a few are kept."""
-        conn = self._conns.pop(db, None)
-        if conn is None or conn.closed:
-            conn = self.connect(db)
-        while len(self._conns) >= 4:
-            self._conns.pop(next(iter(self._conns))).close()
-        self._conns[db] = conn  # most recently used last
-        return conn
+        with self._conns_lock:
+            conn = self._conns.pop(db, None)
+            if conn is None or conn.closed:
+                conn = self.connect(db)
+            while len(self._conns) >= 4:
+                self._conns.pop(next(iter(self._conns))).close()
+            self._conns[db] = conn  # most recently used last
+            return conn
 
     def sql(self, db, query, args=None):
         for attempt in (1, 2):
