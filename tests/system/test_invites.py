@@ -40,6 +40,7 @@ def server(pg):
     s = Server(pg, ISACD_LOGIN_MAX_IP=10000)
     yield s
     s.stop()
+    pg.drop_database(s.db)
 
 
 @pytest.fixture(scope="module")

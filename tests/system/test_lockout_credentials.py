@@ -17,6 +17,7 @@ def server(pg):
     s = Server(pg, **OWASP_ARGON2)
     yield s
     s.stop()
+    pg.drop_database(s.db)
 
 
 def test_parallel_wrong_current_passwords_are_capped(server):
