@@ -196,18 +196,26 @@ class Server:
         self.db = db or pg.new_database()
         self.tls = tls
         self.host = "127.0.0.1"
-        # free_port() only finds a port that was free a moment ago: another
-        # worker's client may take it before isacd binds it, so try again
-        for attempt in range(3):
-            self._start(tls, env)
-            if self._wait_listening():
-                break
-            if attempt == 2 or "Address already in use" not in self.logs():
-                raise RuntimeError(f"isacd exited with {self.proc.returncode}:\n{self.logs()}")
-            self.logfile.close()
-            os.unlink(self.logfile.name)
-        if wait_ready:
-            self.wait_ready()
+        try:
+            # free_port() only finds a port that was free a moment ago: another
+            # worker's client may take it before isacd binds it, so try again
+            for attempt in range(3):
+                self._start(tls, env)
+                if self._wait_listening():
+                    break
+                if attempt == 2 or "Address already in use" not in self.logs():
+                    raise RuntimeError(f"isacd exited with {self.proc.returncode}:\n"
+                                       + self.logs())
+                self.logfile.close()
+                os.unlink(self.logfile.name)
+            if wait_ready:
+                self.wait_ready()
+        except BaseException:
+            # nobody will stop a server that never became a fixture's
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            raise
 
     def _start(self, tls, env):
         self.port = free_port()
