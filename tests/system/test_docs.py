@@ -2,9 +2,10 @@
 
 * Rendering: headless Chromium, with its networking disabled, opens the page
   from disk and the page's own (inlined) Redoc renders every operation of
-  api-docs/openapi.yaml.  Redoc 3 shows one tag per route (`api.html#/auth`);
-  the file holds only the prerendered overview, so an operation summary found
-  in a dumped route proves that the script ran.  One Chromium opens the page
+  api-docs/openapi.yaml.  build-docs prerenders the whole page, so the
+  proof that the script ran is that it follows each tag's route
+  (`api.html#tag/auth`): it marks that tag's sidebar item as the one shown,
+  which the file's markup marks for none.  One Chromium opens the page
   and follows each route in turn, as a reader clicking through the sidebar
   does (driven over the DevTools protocol on a pipe), and gives each route
   ten seconds of virtual time to render, as `--virtual-time-budget` would;
@@ -137,9 +138,18 @@ def routes(markup):
     which hold no operation."""
     out = []
     for _, tag, name, value in markup.attrs:
-        if tag == "a" and name == "href" and value.startswith("#tag/") and value[1:] not in out:
+        if tag == "a" and name == "href" and value.startswith("#tag/") \
+                and "/operation/" not in value and value[1:] not in out:
             out.append(value[1:])
     return out
+
+
+def active_item(dom, route):
+    """Whether the sidebar marks route's item as the one shown: Redoc's
+    script does that when it follows the location's hash; the markup
+    build-docs prerenders has no item marked."""
+    return re.search(r'data-item-id="%s"[^>]*>\s*<label class="[^"]*\bactive\b'
+                     % re.escape(route), dom) is not None
 
 
 def page_requests(netlog):
@@ -320,30 +330,34 @@ def rendered(markup):
     assert found, ("no route to a tag or operation in the page's sidebar: "
                    "did build-docs change what it prerenders?")
     doms, requests = open_in_chromium(PAGE, found)
-    return {route: Markup(dom).visible_text() for route, dom in doms.items()}, requests
+    return {route: Markup(dom).visible_text() for route, dom in doms.items()}, requests, doms
 
 
 def test_every_operation_is_rendered_offline(rendered, summaries):
-    texts, _ = rendered
+    texts, _, doms = rendered
     text = " ".join(texts.values())
     missing = [s for s in summaries if s not in text]
     assert not missing, (
         f"build/docs/api.html, opened offline in Chromium at "
         f"{sorted(r or '/' for r in texts)}, did not render these operations of "
         f"api-docs/openapi.yaml (did Redoc's inlined script fail to run?): {missing}")
+    # the script ran and followed each route: its sidebar item is the one shown
+    unfollowed = [route for route in doms if route and not active_item(doms[route], route)]
+    assert not unfollowed, (
+        "Redoc's script did not follow these routes of build/docs/api.html (is its "
+        f"inlined script running?): {unfollowed}")
 
 
-def test_operations_are_not_prerendered(markup, summaries):
-    # What makes the test above prove that the script ran.
-    prerendered = [s for s in summaries if s in markup.visible_text()]
-    assert not prerendered, (
-        "these operation summaries are already in the markup of build/docs/api.html, so "
-        "finding them in Chromium's DOM no longer shows that the page's script rendered "
-        f"them: {prerendered}")
+def test_no_sidebar_item_is_shown_before_the_script_runs(markup):
+    # What makes the test above prove that the script ran: build-docs
+    # prerenders every operation, but marks no sidebar item as shown.
+    page = open(PAGE, encoding="utf-8").read()
+    marked = [route for route in routes(markup) if active_item(page, route)]
+    assert not marked, f"build/docs/api.html marks these items shown before any script: {marked}"
 
 
 def test_page_requests_nothing_while_it_renders(rendered):
-    texts, asked = rendered
+    texts, asked, _ = rendered
     assert not asked, (
         f"build/docs/api.html asked the network for these while rendering its routes "
         f"{sorted(r or '/' for r in texts)} (it must load nothing remote): {asked}")
