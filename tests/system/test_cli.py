@@ -44,7 +44,8 @@ def test_unknown_command_is_one_line_error():
 
 
 @pytest.mark.parametrize("args", [["serve", "--bogus"], ["migrate", "--bogus"],
-                                  ["version", "--bogus"], ["create-staff", "--bogus"]])
+                                  ["version", "--bogus"], ["create-staff", "--bogus"],
+                                  ["unlock", "--bogus"], ["healthcheck", "--bogus"]])
 def test_unknown_option_is_usage_error(args):
     out = run(args)
     assert out.returncode == 2, (out.returncode, out.stderr)
@@ -67,7 +68,8 @@ def test_version_prints_version_and_schema():
     assert run(["--version"]).stdout == out.stdout
 
 
-@pytest.mark.parametrize("cmd", ["serve", "migrate", "create-staff", "version"])
+@pytest.mark.parametrize("cmd", ["serve", "migrate", "create-staff", "version", "unlock",
+                                 "healthcheck"])
 def test_command_help_exits_0(cmd):
     out = run([cmd, "--help"])
     assert out.returncode == 0, out.stderr
@@ -78,8 +80,8 @@ def test_command_help_exits_0(cmd):
 def test_top_level_help_lists_commands():
     out = run(["--help"])
     assert out.returncode == 0
-    for cmd in ("serve", "migrate", "create-staff", "version"):
-        assert cmd in out.stdout
+    for cmd in ("serve", "migrate", "create-staff", "unlock", "healthcheck", "version"):
+        assert re.search(r"^  %s  " % cmd, out.stdout, re.M), cmd
 
 
 @pytest.mark.parametrize("var,value", [
