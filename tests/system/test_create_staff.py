@@ -10,15 +10,16 @@ import uuid
 
 import pytest
 
-from conftest import DEFAULT_PASSWORD, Server, run_isacd, unique_email
+from conftest import CHEAP_ARGON2, DEFAULT_PASSWORD, OWASP_ARGON2, Server, run_isacd, unique_email
 from identity_helpers import try_login
 
-FAST = {"ISACD_ARGON2_M_KIB": "19456", "ISACD_ARGON2_T": "2"}
+# at OWASP's floor: below it create-staff warns on stderr (tested at the end)
+ARGON2 = OWASP_ARGON2
 
 
 def cli(server, args, password=DEFAULT_PASSWORD + "\n"):
     return run_isacd(["create-staff"] + args, server.pg.env(server.db),
-                     input_text=password, env=FAST)
+                     input_text=password, env=ARGON2)
 
 
 def full_args(email, name="Sam Staff", org="National Agency"):
@@ -159,7 +160,7 @@ def test_both_or_neither_password_source_exit_2(server):
 def first_staff(pg, db, email):
     return run_isacd(["create-staff", "--email", email, "--name", "First Staff",
                       "--organisation", "Agency", "--generate-password", "--if-no-staff"],
-                     pg.env(db), env=FAST)
+                     pg.env(db), env=ARGON2)
 
 
 def test_the_first_staff_account_is_made_once_with_a_printed_password(pg):
@@ -180,13 +181,14 @@ def test_the_first_staff_account_is_made_once_with_a_printed_password(pg):
     assert again.stdout.strip() == "a staff account exists already: none created"
     assert pg.sql(db, "SELECT count(*) FROM users WHERE platform_role = 'staff'")[0][0] == 1
     assert pg.sql(db, "SELECT count(*) FROM organisations")[0][0] == 1
-    server = Server(pg, db=db, ISACD_ARGON2_M_KIB="19456")
+    server = Server(pg, db=db)
     try:
         r = try_login(server, email, password)
         assert r.status_code == 200, r.text
         assert r.json()["user"]["platform_role"] == "staff"
     finally:
         server.stop()
+        pg.drop_database(db)
 
 
 def test_generated_passwords_differ(server):
@@ -196,9 +198,20 @@ def test_generated_passwords_differ(server):
     for _ in range(2):
         email = unique_email("gen")
         out = run_isacd(["create-staff"] + full_args(email)[:-1] + ["--generate-password"],
-                        server.pg.env(server.db), env=FAST)
+                        server.pg.env(server.db), env=ARGON2)
         assert out.returncode == 0, out.stderr
         password = re.search(r"^  password: (\S+)$", out.stdout, re.M).group(1)
         assert try_login(server, email, password).status_code == 200
         seen.add(password)
     assert len(seen) == 2
+
+
+def test_argon2_below_owasps_floor_is_warned_about_in_one_line(server):
+    email = unique_email("cheap")
+    out = run_isacd(["create-staff"] + full_args(email), server.pg.env(server.db),
+                    input_text=DEFAULT_PASSWORD + "\n", env=CHEAP_ARGON2)
+    assert out.returncode == 0, out.stderr
+    line = one_line(out.stderr)
+    assert "warning" in line and "OWASP" in line, line
+    assert "ISACD_ARGON2_M_KIB=8 ISACD_ARGON2_T=1" in line, line
+    assert try_login(server, email, DEFAULT_PASSWORD).status_code == 200

@@ -21,9 +21,13 @@ import re
 import subprocess
 import uuid
 
+import pytest
 import yaml
 
 from conftest import ISACD, ROOT, run_isacd
+
+# runs make in this checkout: never beside another file that does (conftest.py)
+pytestmark = pytest.mark.xdist_group("make")
 
 DOCKER = os.path.join(ROOT, "docker")
 

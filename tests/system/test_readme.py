@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import types
@@ -29,6 +30,17 @@ def walkthrough(name="walkthrough"):
     return block.group(1)
 
 
+def shell_env(cwd, server, staff):
+    """The walkthrough's variables, and its `python3` (it runs dozens) is the
+    one running these tests: a version manager's shim on PATH (pyenv's) costs
+    more than half a second per call."""
+    bin_dir = os.path.join(cwd, ".bin")
+    os.mkdir(bin_dir)
+    os.symlink(sys.executable, os.path.join(bin_dir, "python3"))
+    return dict(os.environ, API=server.api, EMAIL=staff["email"], PASSWORD=staff["password"],
+                PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""))
+
+
 def test_the_walkthrough_runs_as_written_and_again(server):
     """Run twice on one instance from one folder, as a reader who tries it
     again would: each run makes its own cluster and people (RUN), both show
@@ -37,15 +49,14 @@ def test_the_walkthrough_runs_as_written_and_again(server):
     staff = account(server, role="staff")
     runs = []
     with tempfile.TemporaryDirectory() as cwd:
-        env = dict(os.environ, API=server.api, EMAIL=staff["email"],
-                   PASSWORD=staff["password"])
+        env = shell_env(cwd, server, staff)
         env.pop("RUN", None)
         for _ in range(2):
             out = subprocess.run(["bash", "-euo", "pipefail", "-c", walkthrough()], cwd=cwd,
                                  env=env, capture_output=True, text=True, timeout=120)
             assert out.returncode == 0, out.stdout + out.stderr
             runs.append(out.stdout.splitlines())
-        assert os.listdir(cwd) == []
+        assert os.listdir(cwd) == [".bin"]  # shell_env's, not the walkthrough's
     assert runs[0][0] != runs[1][0]
     for lines in runs:
         assert re.fullmatch(r"RUN=\d+", lines[0]), lines
@@ -64,8 +75,8 @@ def test_a_failed_request_stops_the_walkthrough_with_its_problem(server):
     wrong): the request and the problem document, on stderr, and the shell
     stops there, not a Python traceback from reading an error as data."""
     with tempfile.TemporaryDirectory() as cwd:
-        env = dict(os.environ, API=server.api, EMAIL="nobody@example.org",
-                   PASSWORD="Not-The-Password-1")
+        env = shell_env(cwd, server, {"email": "nobody@example.org",
+                                      "password": "Not-The-Password-1"})
         out = subprocess.run(["bash", "-euo", "pipefail", "-c", walkthrough()], cwd=cwd,
                              env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode != 0
@@ -100,8 +111,8 @@ def walked(pg):
     server = Server(pg)
     staff = account(server, role="staff")
     cwd = tempfile.mkdtemp(prefix="isacd-readme-")
-    env = dict(os.environ, API=server.api, EMAIL=staff["email"], PASSWORD=staff["password"],
-               RUN=str(os.getpid()))
+    env = shell_env(cwd, server, staff)
+    env["RUN"] = str(os.getpid())
     script = (walkthrough() + "\necho ---\n" + walkthrough("walkthrough-posts") +
               "\n{ declare -p API INCIDENT ALICE; declare -f call field post; } > shell.sh\n")
     out = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=cwd,
