@@ -227,9 +227,10 @@ class Server:
                 self.wait_ready()
         except BaseException:
             # nobody will stop a server that never became a fixture's
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
+            proc = getattr(self, "proc", None)  # None: it never started
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
             raise
 
     def _start(self, tls, env):
