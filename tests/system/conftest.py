@@ -378,6 +378,21 @@ if LoadGroupScheduling is not None:
         return None
 
 
+@pytest.fixture(scope="module")
+def cert():
+    """A self-signed certificate and key for 127.0.0.1 and localhost."""
+    d = tempfile.mkdtemp(prefix="isacd-tls-")
+    crt, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                    "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", key, "-out", crt, "-days", "2",
+                    "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True)
+    yield crt, key
+    shutil.rmtree(d, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def pg():
     assert os.access(ISACD, os.X_OK), f"build isacd first: {ISACD}"
