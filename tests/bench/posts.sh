@@ -12,12 +12,15 @@
 # concurrency on the same database (pgbench substitutes :name even inside
 # string literals, so values with a colon go in as variables).  Then, as a
 # member of 20 of the 50 communities, one request at a time: /search with
-# a word in every post, one in ten, and words in 2%, 8% and 20% of them,
-# /indicators with a value in one post and one in 5,000, and
-# /indicators/lookup with 1,000 values (half of them hits), p50/p99 with
-# EXPLAIN (ANALYZE, BUFFERS) of each.  isacd and PostgreSQL on CPU 0, the
+# a word in every post, in 20%, 10%, 8% and 2% of them, in 100, in ten and
+# in one, and words only in communities the member is not in (~950 and
+# ~14,000 posts); as a reader of one community (2% of the posts) a word in
+# every post, one in 2% and one it may never read; /indicators with a
+# value in one post and one in 5,000, and /indicators/lookup with 1,000
+# values (half of them hits), p50/p99 with EXPLAIN (ANALYZE, BUFFERS) of
+# each (for search, of the statements it runs and the way it chose).  isacd and PostgreSQL on CPU 0, the
 # load on CPU 1 (as ../shared/anchors/run.sh), isacd logging at info.
-# Knobs: DUR=10 CONNS=8 BENCH_PORT=18484 SKIP_RW=1 SKIP_SEARCH=1
+# Knobs: DUR=10 CONNS=8 BENCH_PORT=18484 BENCH_PG_PORT=55495 SKIP_RW=1 SKIP_SEARCH=1
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ISACD=$(realpath "${1:-build/release/isacd}")
@@ -39,7 +42,7 @@ log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u); if (u == "us") n /= 1000; else if (u == "s") n *= 1000; printf "%.3f\n", n }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f", a / b }'; }
 
-PG_CPU=0 pg_start 55495
+PG_CPU=0 pg_start "${BENCH_PG_PORT:-55495}"
 psql_() { psql -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d isacd "$@"; }
 PASSWORD=Grey-Heron-Lantern-417
 echo "$PASSWORD" | "$ISACD" create-staff --email staff@bench.example --name "Bench Staff" \
@@ -55,9 +58,13 @@ ISACD_LISTEN=127.0.0.1:$PORT ISACD_LOG_LEVEL=info taskset -c 0 "$ISACD" serve \
 	2> "$BENCH_TMP/isacd.log" &
 PIDS+=($!)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
-TOKEN=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'Content-Type: application/json' \
-	-d "{\"email\":\"member@bench.example\",\"password\":\"$PASSWORD\"}" |
-	/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+login() { # email -> token
+	curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'Content-Type: application/json' \
+		-d "{\"email\":\"$1\",\"password\":\"$PASSWORD\"}" |
+		/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
+TOKEN=$(login member@bench.example)
+FEW_TOKEN=$(login few@bench.example)
 HASH=$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)
 USER_ID=$(psql_ -At -c "SELECT id FROM users WHERE email = 'member@bench.example'")
 chan() { psql_ -At -c "SELECT id FROM channels WHERE name = 'channel $2' AND community_id = (SELECT id FROM communities WHERE name = 'Bench Cluster $1')"; }
@@ -147,9 +154,9 @@ fi
 if [ "${SKIP_SEARCH:-0}" != 1 ]; then
 	# one connection: the latency of one request, not of a queue on CPU 0
 	log "search, correlation and lookup: wrk -t1 -c1 -d${DUR}s each"
-	ep() { # name url [lua] -> table row
+	ep() { # name url [lua [token]] -> table row
 		local f=$BENCH_TMP/wrk_$(echo "$1" | tr -c 'A-Za-z0-9' _).txt
-		taskset -c 1 wrk -t1 -c1 -d"${DUR}s" --latency -H "Authorization: Bearer $TOKEN" \
+		taskset -c 1 wrk -t1 -c1 -d"${DUR}s" --latency -H "Authorization: Bearer ${4:-$TOKEN}" \
 			${3:+-s "$3"} "$2" > "$f"
 		grep -E 'Non-2xx|Socket errors' "$f" >&2 && log "WARNING: errors in $f"
 		echo "| $1 | $(awk '/^Requests\/sec:/ {print $2}' "$f") | $(to_ms "$(awk '$1 == "50%" {print $2}' "$f")") | $(to_ms "$(awk '$1 == "99%" {print $2}' "$f")") |"
@@ -177,11 +184,19 @@ PY
 	echo "| as a member of 20 communities, c1, ${DUR}s | req/s | p50 ms | p99 ms |"
 	echo "|---|---|---|---|"
 	ep "GET /search?q=phishing (every post)" "$A/search?q=phishing"
-	ep "GET /search?q=zeppelin (ten posts)" "$A/search?q=zeppelin"
-	ep "GET /search?q=tag7 (2% of posts)" "$A/search?q=tag7"
-	ep "GET /search?q=tag1 or tag2 or tag3 or tag4 (8%)" "$A/search?q=tag1+or+tag2+or+tag3+or+tag4"
 	ep "GET /search?q=tag1 or ... or tag10 (20%)" \
 		"$A/search?q=tag1+or+tag2+or+tag3+or+tag4+or+tag5+or+tag6+or+tag7+or+tag8+or+tag9+or+tag10"
+	ep "GET /search?q=tag1 or ... or tag5 (10%)" "$A/search?q=tag1+or+tag2+or+tag3+or+tag4+or+tag5"
+	ep "GET /search?q=tag1 or tag2 or tag3 or tag4 (8%)" "$A/search?q=tag1+or+tag2+or+tag3+or+tag4"
+	ep "GET /search?q=tag7 (2% of posts)" "$A/search?q=tag7"
+	ep "GET /search?q=walrus (100 posts)" "$A/search?q=walrus"
+	ep "GET /search?q=zeppelin (ten posts)" "$A/search?q=zeppelin"
+	ep "GET /search?q=narwhal (one post)" "$A/search?q=narwhal"
+	ep "GET /search?q=kraken (~950 posts, none readable)" "$A/search?q=kraken"
+	ep "GET /search?q=basilisk (~14,000 posts, none readable)" "$A/search?q=basilisk"
+	ep "GET /search?q=phishing, reader of one community" "$A/search?q=phishing" "" "$FEW_TOKEN"
+	ep "GET /search?q=tag7, reader of one community" "$A/search?q=tag7" "" "$FEW_TOKEN"
+	ep "GET /search?q=basilisk, reader of one community" "$A/search?q=basilisk" "" "$FEW_TOKEN"
 	ep "GET /indicators, a value in 1 post" "$A/indicators?type=ipv4&value=203.0.113.201"
 	ep "GET /indicators, a value in 5,000 posts" "$A/indicators?type=ipv4&value=198.51.100.77"
 	ep "POST /indicators/lookup, 1,000 values (half hits)" "$A/indicators/lookup" "$BENCH_TMP/lookup.lua"
@@ -191,16 +206,20 @@ PY
 		psql_ -c "PREPARE q($2) AS $("$ISACD" sql "$1")" -c "EXPLAIN (ANALYZE, BUFFERS) EXECUTE q($3)" | sed 's/^/    /'
 	}
 	# search is plpgsql (isacd_search_window picks how to find the
-	# matches): auto_explain shows the plans of the statements it runs
-	explain_search() { # words
-		echo "EXPLAIN (ANALYZE, BUFFERS) of the statements of search for '$1' (those over 1 ms):"
+	# matches, and says which way at DEBUG): auto_explain shows the plans
+	# of the statements it runs
+	FEW_ID=$(psql_ -At -c "SELECT id FROM users WHERE email = 'few@bench.example'")
+	explain_search() { # words [user]
+		echo "EXPLAIN (ANALYZE, BUFFERS) of the statements of search for '$1'${2:+ as the reader of one community} (those over 1 ms):"
 		psql_ -c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 1" \
 			-c "SET auto_explain.log_nested_statements = on" -c "SET auto_explain.log_analyze = on" \
-			-c "SET auto_explain.log_buffers = on" -c "SET client_min_messages = log" \
-			-c "SELECT count(*) FROM isacd_search('$USER_ID', '$1', NULL, NULL, NULL, NULL, NULL, NULL, 51, NULL, NULL)" \
-			2>&1 | sed -e 's/^psql:[^ ]* LOG:  /-- /' -e 's/^/    /'
+			-c "SET auto_explain.log_buffers = on" -c "SET client_min_messages = debug1" \
+			-c "SELECT count(*) FROM isacd_search('${2:-$USER_ID}', '$1', NULL, NULL, NULL, NULL, NULL, NULL, 51, NULL, NULL)" \
+			2>&1 | sed -e 's/^psql:[^ ]* \(LOG\|DEBUG\):  /-- /' -e 's/^/    /'
 	}
-	for w in phishing zeppelin tag7 "tag1 or tag2 or tag3 or tag4"; do explain_search "$w"; done
+	for w in phishing "tag1 or tag2 or tag3 or tag4 or tag5 or tag6 or tag7 or tag8 or tag9 or tag10" \
+		"tag1 or tag2 or tag3 or tag4" tag7 zeppelin basilisk; do explain_search "$w"; done
+	for w in phishing tag7; do explain_search "$w" "$FEW_ID"; done
 	explain indicator_posts "uuid, text, text, text, text, inet, timestamptz, uuid, int" \
 		"'$USER_ID', 'ipv4', '198.51.100.77', 'ipv6', '::ffff:198.51.100.77', '198.51.100.77', NULL, NULL, 51"
 	LOOKUP_ARGS=$(/usr/bin/python3 - "$BENCH_TMP" <<'PY'
