@@ -188,8 +188,10 @@ $$;
 -- user's communities, as if spread evenly over the time from the first
 -- post to the last.  A range that finds none makes the next eight times
 -- as long; one that finds some sets the rate.  The way that lists all
--- that is left wins unless a range costs two thirds of it or less (a
--- range may not be the last).
+-- that is left wins unless a range costs half of it or less: a range
+-- may not be the last (the rate is a guess until one has found some; a
+-- word whose matches are all in communities the user is not in costs a
+-- range, then the listing).
 --
 -- Every way gives the same window; only its cost differs (p_way and
 -- p_span are there for the tests that show it: 'listed', 'hours' or
@@ -300,7 +302,7 @@ BEGIN
 		walk_cost := cardinality(chans) * channel_us
 			+ reach * least(extract(epoch FROM hi - lo) / span, 1) * post_us;
 		way := coalesce(p_way, CASE
-			WHEN list_cost <= 1.5 * least(hours_cost, walk_cost) THEN 'listed'
+			WHEN list_cost <= 2 * least(hours_cost, walk_cost) THEN 'listed'
 			WHEN hours_cost <= walk_cost THEN 'hours'
 			ELSE 'walked' END);
 		RAISE DEBUG 'search window: % [%, %), us: listed %, hours % (% scans)'
