@@ -173,9 +173,9 @@ $$;
 -- match q, older than the bound (when given), with their rank.  It walks
 -- back through time from the bound, a range at a time, each range as
 -- long as the rate of readable matches says it takes to fill the window
--- (and half again), and finds each range's matches the cheapest of three
--- ways: by the hours and days of the index (isacd_search_hours), by the
--- channels the user reads (isacd_search_walked), or, for all that is
+-- (and a quarter again), and finds each range's matches the cheapest of
+-- three ways: by the hours and days of the index (isacd_search_hours), by
+-- the channels the user reads (isacd_search_walked), or, for all that is
 -- left, by the words and communities alone (isacd_search_listed).  The
 -- planner cannot choose among them (it prices a tsvector match at one
 -- operator, ~100x too low), so the choice is made here, with costs in
@@ -184,14 +184,14 @@ $$;
 -- goes through (a common word's postings are spread over every hour, so
 -- a scan of an hour decodes them all); reading a match 1.5; reading and
 -- matching a post 2.7, and 2 a channel to start.  The estimates rest on
--- the planner's count of the word's matches and of the posts in the
--- user's communities, as if spread evenly over the time from the first
--- post to the last.  A range that finds none makes the next eight times
--- as long; one that finds some sets the rate.  The way that lists all
--- that is left wins unless a range costs half of it or less: a range
--- may not be the last (the rate is a guess until one has found some; a
--- word whose matches are all in communities the user is not in costs a
--- range, then the listing).
+-- the planner's count of the word's matches, the user's share of the
+-- channels taken as its share of the posts, all spread evenly over the
+-- time from the first post to the last.  A range that finds none makes
+-- the next eight times as long; one that finds some sets the rate.  The
+-- way that lists all that is left wins unless a range costs half of it
+-- or less: a range may not be the last (the rate is a guess until one
+-- has found some; a word whose matches are all in communities the user
+-- is not in costs a range, then the listing).
 --
 -- Every way gives the same window; only its cost differs (p_way and
 -- p_span are there for the tests that show it: 'listed', 'hours' or
@@ -216,6 +216,7 @@ DECLARE
 	matches float8;
 	reach float8;
 	total float8;
+	channel_count float8;
 	first_at timestamptz;
 	last_at timestamptz;
 	span float8;
@@ -251,12 +252,16 @@ BEGIN
 		RETURN;
 	END IF;
 	EXECUTE 'EXPLAIN (FORMAT JSON) SELECT 1 FROM posts p WHERE p.search @@ $1'
-		' UNION ALL SELECT 1 FROM posts p WHERE p.community_id = ANY ($2)'
-		INTO plan USING p_q, comms;
-	matches := (plan -> 0 -> 'Plan' -> 'Plans' -> 0 ->> 'Plan Rows')::float8;
-	reach := (plan -> 0 -> 'Plan' -> 'Plans' -> 1 ->> 'Plan Rows')::float8;
-	SELECT greatest(c.reltuples, 1) INTO total FROM pg_class c
-	WHERE c.oid = 'posts'::regclass;
+		INTO plan USING p_q;
+	matches := (plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8;
+	-- the posts the user reads: its share of the channels, of the posts
+	SELECT greatest(max(c.reltuples) FILTER (WHERE c.oid = 'posts'::regclass),
+			1),
+		greatest(max(c.reltuples) FILTER (WHERE c.oid = 'channels'::regclass),
+			cardinality(chans))
+	INTO total, channel_count FROM pg_class c
+	WHERE c.oid IN ('posts'::regclass, 'channels'::regclass);
+	reach := total * cardinality(chans) / channel_count;
 	span := greatest(extract(epoch FROM last_at - first_at), 1);
 	-- readable matches a second, as if spread evenly
 	rate := matches * least(reach / total, 1) / span;
@@ -267,7 +272,7 @@ BEGIN
 		-- the next range: where the rest of the window should lie
 		seconds := CASE WHEN p_span IS NOT NULL AND first
 			THEN extract(epoch FROM p_span)
-			ELSE greatest(1.5 * want / greatest(rate, 1e-12), 0.001) END;
+			ELSE greatest(1.25 * want / greatest(rate, 1e-12), 0.001) END;
 		lo := CASE WHEN seconds >= extract(epoch FROM hi - floor_at)
 			THEN floor_at ELSE hi - seconds * interval '1 second' END;
 		-- its whole days (UTC) and the hours at its ends
