@@ -78,9 +78,10 @@ deps:
 
 # deps, and what only the tests need: Chromium, in which tests/system/test_docs.py
 # opens the built docs, and its WebDriver with Selenium, through which
-# tests/system/test_console.py uses the console as a person would
+# tests/system/test_console.py uses the console as a person would; haproxy,
+# the load balancer tests/system/test_haproxy.py puts before two instances
 test-deps:
-	@tools/deps.sh chromium chromium-driver python3-selenium
+	@tools/deps.sh chromium chromium-driver python3-selenium haproxy
 
 build: $(BUILD)/isacd
 
@@ -141,8 +142,13 @@ replay: $(REPLAY_BIN)
 	@set -e; for t in $(FUZZ_NAMES); do \
 	  $(BUILD)/replay/$$t tests/fuzz/corpus/$$t tests/fuzz/regression/$$t; done
 
+# Two xdist workers, each with its own PostgreSQL cluster; a test file stays
+# on one worker, and files that must not run beside their kind share an
+# xdist_group (tests/system/conftest.py).  SYSTEM_WORKERS=0 runs in-process.
+SYSTEM_WORKERS ?= 2
 system: build docs
-	ISACD_BIN=$(CURDIR)/$(BUILD)/isacd $(PYTHON) -m pytest -q -p no:cacheprovider tests/system $(PYTEST_ARGS)
+	ISACD_BIN=$(CURDIR)/$(BUILD)/isacd $(PYTHON) -m pytest -q -p no:cacheprovider \
+	  -n $(SYSTEM_WORKERS) --dist loadgroup tests/system $(PYTEST_ARGS)
 
 test: test-deps
 	@$(MAKE) --no-print-directory build docs
@@ -151,10 +157,11 @@ test: test-deps
 asan: test-deps
 	@$(MAKE) --no-print-directory FLAVOUR=asan build docs unit replay system
 
-# One self-contained page: build-docs inlines Redoc (--inlineBundle) into the
-# committed template, whose Content-Security-Policy lets the page load nothing
-# remote; tools/npm-tools.sh runs the pinned redocly with telemetry off.  Its
-# chatter is shown only when it fails.
+# One self-contained page: tools/npm-tools.sh docs runs the pinned redocly
+# build-docs (telemetry off) with the committed template, whose
+# Content-Security-Policy lets the page load nothing remote, and puts Redoc's
+# bundle inline (tools/docs-inline.mjs).  Its chatter is shown only when it
+# fails.
 docs: $(DOCS)
 
 # The console: `npm ci` of console/package-lock.json into build/console-npm
@@ -171,11 +178,11 @@ $(DOCS_CSP): $(DOCS) tools/docs-csp.mjs tools/npm-tools.sh
 	$(Q)tools/npm-tools.sh docs-csp $(DOCS) > $@.tmp
 	$(Q)mv $@.tmp $@
 
-$(DOCS): api-docs/openapi.yaml tools/docs-template.hbs redocly.yaml tools/npm-tools.sh
+$(DOCS): api-docs/openapi.yaml tools/docs-template.hbs redocly.yaml tools/npm-tools.sh tools/docs-inline.mjs
 	@mkdir -p $(@D)
 	@echo "  DOCS  $@"
-	$(Q)log=$$(tools/npm-tools.sh redocly build-docs api-docs/openapi.yaml --inlineBundle \
-	  --template tools/docs-template.hbs --output $@.tmp 2>&1) || { echo "$$log" >&2; rm -f $@.tmp; exit 1; }
+	$(Q)log=$$(tools/npm-tools.sh docs api-docs/openapi.yaml tools/docs-template.hbs $@.tmp 2>&1) \
+	  || { echo "$$log" >&2; rm -f $@.tmp; exit 1; }
 	$(Q)mv $@.tmp $@
 
 fuzz: deps

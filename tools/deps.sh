@@ -3,8 +3,9 @@
 # build, run and test.  Idempotent: quiet when everything is present, and
 # `apt-get update` runs only when something is missing.
 # What only one path needs is named by that path: `make test`/`make asan`
-# add chromium (tests/system/test_docs.py) and chromium-driver with
-# python3-selenium (tests/system/test_console.py), tools/lint.sh clang-format
+# add chromium (tests/system/test_docs.py), chromium-driver with
+# python3-selenium (tests/system/test_console.py) and haproxy
+# (tests/system/test_haproxy.py), tools/lint.sh clang-format
 # and cppcheck, tools/npm-tools.sh npm when there is no npm at all (a nodejs
 # from elsewhere may bring its own; `make build` needs it for the console).
 set -eu
@@ -13,7 +14,7 @@ PKGS="gcc make pkg-config git ca-certificates curl openssl procps iproute2
 libevent-dev libssl-dev libpq-dev libjansson-dev libargon2-dev libwslay-dev
 libcmocka-dev postgresql-15 postgresql-client-15
 python3 python3-pytest python3-requests python3-websockets python3-psycopg2
-python3-yaml python3-jsonschema"
+python3-yaml python3-jsonschema python3-pytest-xdist"
 
 missing=""
 for p in $PKGS "$@"; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # lint.sh - what `make lint` checks: formatting (the committed .clang-format),
-# cppcheck over server/src, redocly over api-docs/openapi.yaml, and that no
+# cppcheck over server/src, redocly over api-docs/openapi.yaml, the AsyncAPI
+# parser over api-docs/asyncapi.yaml, and that no
 # migration that has landed was edited.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +36,12 @@ echo "== redocly lint api-docs/openapi.yaml"
 # tools/npm-tools.sh installs the pinned redocly (npm too, when missing) and
 # runs it with telemetry off.
 if ! tools/npm-tools.sh redocly lint api-docs/openapi.yaml; then
+	status=1
+fi
+
+echo "== AsyncAPI validation of api-docs/asyncapi.yaml"
+# the parser `asyncapi validate` uses, pinned beside redocly; warnings fail
+if ! tools/npm-tools.sh asyncapi api-docs/asyncapi.yaml; then
 	status=1
 fi
 exit $status

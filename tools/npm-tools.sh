@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
 # npm-tools.sh [TOOL ARGS...] - the one place that installs and runs the
-# npm tools of `make build`, `make lint` and `make docs`: Redocly CLI,
-# pinned, in build/tools, and the console's locked dependencies
-# (console/package-lock.json, `npm ci` into build/console-npm).  npm itself
-# comes from tools/deps.sh when missing.
+# npm tools of `make build`, `make lint` and `make docs`: Redocly CLI and the
+# AsyncAPI parser, pinned, in build/tools, and the console's locked
+# dependencies (console/package-lock.json, `npm ci` into build/console-npm).
+# npm itself comes from tools/deps.sh when missing.
 #
-#   tools/npm-tools.sh                      install redocly if missing, run nothing
+#   tools/npm-tools.sh                      install the pinned tools if missing
 #   tools/npm-tools.sh redocly lint X.yaml  run the pinned redocly
+#   tools/npm-tools.sh docs SPEC TEMPLATE OUT
+#                                           the self-contained API reference page
+#   tools/npm-tools.sh asyncapi FILE        validate an AsyncAPI document
 #   tools/npm-tools.sh console OUTDIR       build the console into OUTDIR
 #   tools/npm-tools.sh docs-csp PAGE.html   print the page's Content-Security-Policy
+#
+# The versions run on Debian 12's own Node.js (18.19+): Redocly CLI 1.34
+# needs Node >= 18.17 where 2.x needs 20.19, and the AsyncAPI parser is the
+# library the asyncapi CLI validates with, without the CLI's hundreds of
+# packages.  Redocly 1.x's build-docs points the page at Redoc on a CDN;
+# tools/docs-inline.mjs puts the same Redoc bundle, from build/tools, into
+# the page instead, so it loads nothing remote.
 #
 # The console's packages are installed with --ignore-scripts: no package runs
 # code at install time (esbuild finds its binary in its platform package).
@@ -21,7 +31,8 @@
 # check of the registry for a newer version.
 set -euo pipefail
 
-REDOCLY_VERSION=2.77.0
+REDOCLY_VERSION=1.34.20
+ASYNCAPI_PARSER_VERSION=3.6.6
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools=$root/build/tools
 redocly=$tools/node_modules/.bin/redocly
@@ -54,12 +65,15 @@ docs-csp)
 	;;
 esac
 
-if [ ! -x "$redocly" ] ||
-	! grep -q "\"version\": \"$REDOCLY_VERSION\"" "$tools/node_modules/@redocly/cli/package.json" 2>/dev/null; then
+stamp=$tools/versions
+want="redocly $REDOCLY_VERSION asyncapi-parser $ASYNCAPI_PARSER_VERSION"
+if [ ! -x "$redocly" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+	echo "npm-tools: installing @redocly/cli@$REDOCLY_VERSION and @asyncapi/parser@$ASYNCAPI_PARSER_VERSION into build/tools" >&2
+	rm -rf "$tools"
 	mkdir -p "$tools"
-	echo "npm-tools: installing @redocly/cli@$REDOCLY_VERSION into build/tools" >&2
-	npm install --silent --no-audit --no-fund --no-update-notifier --prefix "$tools" \
-		"@redocly/cli@$REDOCLY_VERSION" >/dev/null
+	npm install --silent --ignore-scripts --no-audit --no-fund --no-update-notifier --prefix "$tools" \
+		"@redocly/cli@$REDOCLY_VERSION" "@asyncapi/parser@$ASYNCAPI_PARSER_VERSION" >/dev/null
+	echo "$want" >"$stamp"
 fi
 
 [ $# -eq 0 ] && exit 0
@@ -69,6 +83,17 @@ case $tool in
 redocly)
 	export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 	exec "$redocly" "$@"
+	;;
+docs)
+	[ $# -eq 3 ] || { echo "usage: tools/npm-tools.sh docs SPEC TEMPLATE OUT" >&2; exit 2; }
+	export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
+	"$redocly" build-docs "$1" --template "$2" --disableGoogleFont --output "$3.cdn"
+	node "$root/tools/docs-inline.mjs" "$3.cdn" "$tools/node_modules/redoc/bundles/redoc.standalone.js" "$3"
+	rm -f "$3.cdn"
+	;;
+asyncapi)
+	[ $# -eq 1 ] || { echo "usage: tools/npm-tools.sh asyncapi FILE" >&2; exit 2; }
+	exec node "$root/tools/asyncapi-validate.mjs" "$tools/node_modules" "$1"
 	;;
 *)
 	echo "npm-tools: unknown tool: $tool" >&2

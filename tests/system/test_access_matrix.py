@@ -165,6 +165,10 @@ DELETE /channels/{A.general}/members/{member}           -                401 403
 DELETE /channels/{B.general*}/members/{other}           -                401 403 404 404 404 404 404 404 404 403 404
 DELETE /channels/{B.restricted*}/members/{other}        -                401 403 404 404 404 404 404 404 404 404 404
 DELETE /channels/{B.announcements*}/members/{other}     -                401 403 404 404 404 404 404 404 404 403 404
+# realtime: anyone signed in may open a socket and ask for a ticket; what a
+# socket may subscribe to and receive is test_realtime.py's matrix of events
+GET    /realtime                                        upgrade          401 101 101 101 101 101 101 101 101 101 101
+POST   /realtime/tickets                                ticket           401 201 201 201 201 201 201 201 201 201 201
 """
 
 LINE_RE = re.compile(r"^(GET|POST|PATCH|DELETE)\s+(/\S*)\s+(\S+)\s+((?:\d{3}\s+)*\d{3})$")
@@ -575,8 +579,20 @@ class Recipe:
         self.headers = headers
 
 
+def upgrade_headers(c):
+    return {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+
+
+def check_ticket(c, r):
+    body = r.json()
+    assert body["ticket"].startswith("isacd_wst_") and body["expires_at"]
+
+
 RECIPES = {
     "-": Recipe(),
+    "upgrade": Recipe(headers=upgrade_headers),
+    "ticket": Recipe(check=check_ticket),
     "new-org": Recipe(body=lambda c: {"name": "New Org %s" % tag()},
                       check=lambda c, r: r.json()["status"] == "active"),
     "country": Recipe(body=lambda c: {"country": "nl"},
@@ -644,6 +660,7 @@ def server(pg):
     s = Server(pg, ISACD_LOGIN_MAX_IP="100000")
     yield s
     s.stop()
+    pg.drop_database(s.db)
 
 
 @pytest.fixture(scope="module")

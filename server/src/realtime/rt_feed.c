@@ -52,6 +52,9 @@ struct rt_round {
 	struct evbuffer *rusers, *rchannels; /* access re-checks, in pairs */
 	size_t nrecheck;
 	bool more; /* the batch was full: read on */
+	bool move; /* the position moves to `to` when the round ends */
+	char to_xid[24];
+	int to_ord;
 };
 
 struct rt_feed {
@@ -68,6 +71,7 @@ struct rt_feed {
 	struct event *notify_ev;
 	bool notify_busy;
 	bool notify_again;
+	bool recheck_all; /* a re-check was lost with the database: ask all */
 };
 
 static void rt_feed_start(struct rt_feed *f);
@@ -86,6 +90,9 @@ static void rt_listen_ready(void *arg);
 static void rt_access(struct rt_round *r, PGresult *res, int i);
 static void rt_credential(struct rt *rt, PGresult *res, int i);
 static void rt_listeners(struct rt_round *r, PGresult *res, int i);
+static void rt_recheck_add(struct rt_round *r, const char *community,
+    const char *channel, const char *user);
+static bool rt_db_lost(const struct db_result *res);
 
 struct rt_feed *
 rt_feed_new(struct rt *rt)
@@ -102,7 +109,8 @@ rt_feed_new(struct rt *rt)
 		fatal("event_new failed");
 	event_add(f->timer, &tv);
 	f->listen = db_listen_new(rt->base, rt->o.conninfo, "isacd_events",
-	    rt->o.connect_timeout_s, rt_listen_notify, rt_listen_ready, f);
+	    rt->o.connect_timeout_s, rt->o.outage, rt_listen_notify,
+	    rt_listen_ready, f);
 	rt_feed_start(f);
 	return f;
 }
@@ -212,17 +220,22 @@ rt_events_done(struct db_result *res, void *arg)
 		else
 			rt_listeners(r, res->res, i);
 	}
-	/* the position: the last event read when the batch was full, else
-	 * everything before the horizon is read */
+	if (f->recheck_all)
+		rt_recheck_add(r, NULL, NULL, NULL);
+	/* the next position: the last event read when the batch was full,
+	 * else everything before the horizon is read.  It is taken when the
+	 * events are delivered (rt_round_end), so events whose delivery the
+	 * database's going away cut short are read again. */
 	if (rows == RT_BATCH && !PQgetisnull(res->res, rows - 1, 0)) {
-		snprintf(f->xid, sizeof(f->xid), "%s",
+		snprintf(r->to_xid, sizeof(r->to_xid), "%s",
 		    PQgetvalue(res->res, rows - 1, 0));
-		f->ord = atoi(PQgetvalue(res->res, rows - 1, 1));
-		r->more = true;
+		r->to_ord = atoi(PQgetvalue(res->res, rows - 1, 1));
+		r->more = r->move = true;
 	} else if (rows > 0) {
-		snprintf(
-		    f->xid, sizeof(f->xid), "%s", PQgetvalue(res->res, 0, 9));
-		f->ord = 0;
+		snprintf(r->to_xid, sizeof(r->to_xid), "%s",
+		    PQgetvalue(res->res, 0, 9));
+		r->to_ord = 0;
+		r->move = true;
 	}
 	if (r->nbatch > 0) {
 		const char *params[1];
@@ -329,13 +342,18 @@ rt_credential(struct rt *rt, PGresult *res, int i)
 static void
 rt_access(struct rt_round *r, PGresult *res, int i)
 {
+	rt_recheck_add(r, PQgetisnull(res, i, 4) ? NULL : PQgetvalue(res, i, 4),
+	    PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5),
+	    PQgetisnull(res, i, 6) ? NULL : PQgetvalue(res, i, 6));
+}
+
+/* The subscriptions here of user (NULL: anyone) to channel (NULL: any of
+ * community's; both NULL: any) go into the round's re-check. */
+static void
+rt_recheck_add(struct rt_round *r, const char *community, const char *channel,
+    const char *user)
+{
 	struct rt *rt = r->f->rt;
-	const char *community =
-	    PQgetisnull(res, i, 4) ? NULL : PQgetvalue(res, i, 4);
-	const char *channel =
-	    PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5);
-	const char *user =
-	    PQgetisnull(res, i, 6) ? NULL : PQgetvalue(res, i, 6);
 	struct rt_sock *s;
 
 	for (s = TAILQ_FIRST(&rt->socks); s != NULL; s = TAILQ_NEXT(s, link)) {
@@ -358,6 +376,18 @@ rt_access(struct rt_round *r, PGresult *res, int i)
 	}
 }
 
+/* The database went away (or is going), as opposed to refusing the
+ * statement: what was asked must be asked again. */
+static bool
+rt_db_lost(const struct db_result *res)
+{
+	return res->status != DB_ERROR ||
+	    (res->sqlstate != NULL &&
+	        (strncmp(res->sqlstate, "08", 2) == 0 ||    /* connection */
+	            strncmp(res->sqlstate, "57", 2) == 0 || /* shutdown */
+	            strncmp(res->sqlstate, "53", 2) == 0)); /* resources */
+}
+
 /* → index, seq, event, community, channel, users, data: one frame each */
 static void
 rt_deliveries_done(struct db_result *res, void *arg)
@@ -366,12 +396,24 @@ rt_deliveries_done(struct db_result *res, void *arg)
 	struct rt *rt = r->f->rt;
 	int rows, last = -1;
 
-	if (res->status != DB_OK) {
-		/* a transient failure loses these deliveries for the sockets
-		 * here; say so, rather than pretend */
-		log_warn("realtime: delivering %zu events failed (%s); "
-		         "subscribers may have missed them",
+	if (res->status != DB_OK && rt_db_lost(res)) {
+		/* nothing was sent: the position stays, and the next poll
+		 * (the timer's, or the listening connection's return) reads
+		 * these events again */
+		log_warn(
+		    "realtime: delivering %zu events failed (%s); they are "
+		    "read again",
 		    r->nbatch, res->sqlstate ? res->sqlstate : "unavailable");
+		r->move = r->more = false;
+		rt_round_end(r);
+		return;
+	}
+	if (res->status != DB_OK) {
+		/* the statement itself failed: retrying would stall every
+		 * later event behind these; say so, rather than pretend */
+		log_error("realtime: delivering %zu events failed (%s: %s); "
+		          "subscribers here missed them",
+		    r->nbatch, res->sqlstate, res->message);
 		rt_recheck(r);
 		return;
 	}
@@ -443,6 +485,8 @@ rt_recheck(struct rt_round *r)
 	const char *params[2];
 
 	if (r->nrecheck == 0) {
+		if (r->move)
+			r->f->recheck_all = false; /* nobody to ask */
 		rt_round_end(r);
 		return;
 	}
@@ -484,9 +528,14 @@ rt_recheck_done(struct db_result *res, void *arg)
 			}
 			free(socks);
 		}
+		r->f->recheck_all = false;
 	} else {
-		log_warn("realtime: asking access again failed; it is asked "
-		         "again at the next change");
+		/* every subscription here is asked again with the next poll
+		 * (the timer's at the latest) */
+		log_warn("realtime: asking access again failed (%s); every "
+		         "subscription is asked again",
+		    res->sqlstate ? res->sqlstate : "unavailable");
+		r->f->recheck_all = true;
 	}
 	rt_round_end(r);
 }
@@ -497,6 +546,10 @@ rt_round_end(struct rt_round *r)
 	struct rt_feed *f = r->f;
 	bool more = r->more;
 
+	if (r->move) {
+		snprintf(f->xid, sizeof(f->xid), "%s", r->to_xid);
+		f->ord = r->to_ord;
+	}
 	evbuffer_free(r->batch);
 	evbuffer_free(r->rusers);
 	evbuffer_free(r->rchannels);

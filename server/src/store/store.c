@@ -87,6 +87,7 @@ static struct db_stmt *const store_table[] = {
     &store_rt_ticket_create,
     &store_rt_ticket_redeem,
     &store_staff_create,
+    &store_throttle_unlock,
 };
 
 struct db_stmt *const *

@@ -116,8 +116,9 @@ extern struct db_stmt store_rt_touch;
 extern struct db_stmt store_rt_ticket_create;
 extern struct db_stmt store_rt_ticket_redeem;
 
-/* CLI: create-staff */
+/* CLI: create-staff, unlock */
 extern struct db_stmt store_staff_create;
+extern struct db_stmt store_throttle_unlock;
 
 /** Every statement above (static storage) and how many there are. */
 struct db_stmt *const *store_statements(size_t *n);
