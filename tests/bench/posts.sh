@@ -10,7 +10,13 @@
 # each next to pgbench running the statements isacd runs for it (the
 # session lookup and the statement, from `isacd sql`) at the same
 # concurrency on the same database (pgbench substitutes :name even inside
-# string literals, so values with a colon go in as variables).  Then, as a
+# string literals, so values with a colon go in as variables), and the page
+# next to the plain-table anchor: pgbench reading the 50 newest rows of a
+# channel from a bare table of 1,000,000 posts of the same size (one
+# index, no access rule: the most PostgreSQL can give on this machine), in
+# another database of the same cluster, in the same run.  The page's plan
+# is shown without statistics and after VACUUM ANALYZE: it must read no
+# more posts than the page shows, plus one.  Then, as a
 # member of 20 of the 50 communities, one request at a time: /search with
 # a word in every post, in 20%, 10%, 8% and 2% of them, in 100, in ten and
 # in one, and words only in communities the member is not in (~950 and
@@ -53,6 +59,32 @@ t0=$(date +%s.%N)
 psql_ -v hash="$HASH_PW" -f tests/bench/posts_seed.sql
 SEED_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
 log "seeded in ${SEED_S} s ($(psql_ -At -c "SELECT pg_size_pretty(pg_database_size('isacd'))"))"
+
+log "loading the plain-table anchor: 1,000,000 rows over 1,000 channels"
+psql_ -d postgres -c "CREATE DATABASE anchor"
+psql_ -d anchor <<'SQL'
+CREATE TABLE posts (id bigserial PRIMARY KEY, channel_id bigint NOT NULL,
+	author_id bigint NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),
+	tlp text NOT NULL, title text NOT NULL, body text NOT NULL);
+SELECT setseed(0.42);
+-- channels interleaved in id order, as posts arrive: a channel's 50 newest
+-- rows lie on ~50 pages; bodies of 500 bytes, stored inline
+INSERT INTO posts (channel_id, author_id, created_at, tlp, title, body)
+SELECT 1 + floor(random() * 1000)::bigint, 1 + floor(random() * 10000)::bigint,
+	timestamptz '2026-01-01 00:00:00+00' + g * interval '1 second',
+	(ARRAY['TLP:CLEAR', 'TLP:GREEN', 'TLP:AMBER', 'TLP:RED'])[1 + floor(random() * 4)::int],
+	'post ' || g || ' ' || left(md5(g::text), 24),
+	left(repeat(md5(g::text) || ' ' || md5((g + 7)::text) || ' ', 8), 500)
+FROM generate_series(1, 1000000) AS g ORDER BY g;
+CREATE INDEX posts_channel_id_id_desc ON posts (channel_id, id DESC);
+VACUUM (ANALYZE) posts;
+CHECKPOINT;
+SQL
+cat > "$BENCH_TMP/anchor.sql" <<'SQL'
+\set ch random(1, 1000)
+SELECT id, channel_id, author_id, created_at, tlp, title, body
+	FROM posts WHERE channel_id = :ch ORDER BY id DESC LIMIT 50;
+SQL
 
 ISACD_LISTEN=127.0.0.1:$PORT ISACD_LOG_LEVEL=info taskset -c 0 "$ISACD" serve \
 	2> "$BENCH_TMP/isacd.log" &
@@ -98,10 +130,10 @@ wrk_get() { # channel -> "rps p50 p99"
 	grep -E 'Non-2xx|Socket errors' "$f" >&2 && log "WARNING: errors in $f"
 	echo "$(awk '/^Requests\/sec:/ {print $2}' "$f") $(to_ms "$(awk '$1 == "50%" {print $2}' "$f")") $(to_ms "$(awk '$1 == "99%" {print $2}' "$f")")"
 }
-pgb() { # script -> "tps p99"
+pgb() { # script [database] -> "tps p99"
 	local f=$BENCH_TMP/pgb_$(basename "$1").txt
 	taskset -c 1 pgbench -h "$PG_SOCK" -p "$PG_PORT" -U postgres -n -M prepared -c "$CONNS" -j 1 \
-		-T "$DUR" -D h="$HASH" -D u="$USER_ID" -D tlp=TLP:GREEN -f "$1" -l --log-prefix="$BENCH_TMP/pgl" isacd > "$f" 2>&1 ||
+		-T "$DUR" -D h="$HASH" -D u="$USER_ID" -D tlp=TLP:GREEN -f "$1" -l --log-prefix="$BENCH_TMP/pgl" "${2:-isacd}" > "$f" 2>&1 ||
 		{ cat "$f" >&2; exit 1; }
 	echo "$(awk '/^tps = / {print $3}' "$f") $(cat "$BENCH_TMP"/pgl* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int(NR*0.99)]/1000}')"
 	rm -f "$BENCH_TMP"/pgl*
@@ -121,6 +153,9 @@ taskset -c 1 wrk -t1 -c"$CONNS" -d3s -H "Authorization: Bearer $TOKEN" \
 	"http://127.0.0.1:$PORT/api/v1/channels/$MID/posts?limit=50" >/dev/null
 log "read: wrk and pgbench, c$CONNS, ${DUR}s each"
 R_MID=$(wrk_get "$MID"); P_READ=$(pgb "$BENCH_TMP/read.sql")
+taskset -c 1 pgbench -h "$PG_SOCK" -p "$PG_PORT" -U postgres -n -M prepared -c "$CONNS" -j 1 -T 3 \
+	-f "$BENCH_TMP/anchor.sql" anchor >/dev/null 2>&1
+P_ANCHOR=$(pgb "$BENCH_TMP/anchor.sql" anchor)
 R_BIG=$(wrk_get "$BIG"); R_ONE=$(wrk_get "$ONE")
 log "write: wrk and pgbench, c$CONNS, ${DUR}s each"
 psql_ -c CHECKPOINT
@@ -132,6 +167,7 @@ psql_ -c CHECKPOINT
 P_WRITE=$(pgb "$BENCH_TMP/write.sql")
 set -- $R_MID; rm_rps=$1 rm_p50=$2 rm_p99=$3
 set -- $P_READ; pr_tps=$1 pr_p99=$2
+set -- $P_ANCHOR; pa_tps=$1 pa_p99=$2
 set -- $R_BIG; rb_rps=$1 rb_p99=$3
 set -- $R_ONE; ro_rps=$1 ro_p99=$3
 set -- $W; w_rps=$1 w_p50=$2 w_p99=$3
@@ -144,11 +180,25 @@ echo "|---|---|---|---|---|---|---|"
 echo "| GET /channels/{id}/posts?limit=50 (1,000 posts) | $rm_rps | $rm_p50 | $rm_p99 | $pr_tps | $pr_p99 | $(ratio "$rm_rps" "$pr_tps") |"
 echo "| the same, biggest channel (50,000 posts) | $rb_rps | | $rb_p99 | | | |"
 echo "| the same, a channel with one post | $ro_rps | | $ro_p99 | | | |"
+echo "| anchor: pgbench, 50 newest rows of a plain table's channel | | | | $pa_tps | $pa_p99 | page / anchor $(ratio "$rm_rps" "$pa_tps") |"
 echo "| POST /channels/{id}/posts (TLP:GREEN, 500 B) | $w_rps | $w_p50 | $w_p99 | $pw_tps | $pw_p99 | $(ratio "$w_rps" "$pw_tps") |"
 echo
-echo "EXPLAIN (ANALYZE, BUFFERS) of the page of the biggest channel:"
-psql_ -c "PREPARE q(uuid, uuid, text, text, text, timestamptz, uuid, int) AS $("$ISACD" sql post_list)" \
-	-c "EXPLAIN (ANALYZE, BUFFERS) EXECUTE q('$USER_ID', '$BIG', NULL, NULL, NULL, NULL, NULL, 51)" | sed 's/^/    /'
+# the page's own statement runs in isacd_channel_page (plpgsql): auto_explain
+# shows its plan; a new session plans it anew
+explain_page() { # what
+	echo "EXPLAIN (ANALYZE, BUFFERS) of the page (limit 50, 51 read) of the biggest channel, $1:"
+	psql_ -c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 0" \
+		-c "SET auto_explain.log_nested_statements = on" -c "SET auto_explain.log_analyze = on" \
+		-c "SET auto_explain.log_buffers = on" -c "SET client_min_messages = log" \
+		-c "SELECT count(*) FROM isacd_channel_page('$USER_ID', '$BIG', true, NULL, NULL, NULL, NULL, NULL, 51)" \
+		2>&1 | sed -n '/Query Text: SELECT p.id/,/^LOG:/p' | sed -e '/^LOG:/d' -e 's/^/    /'
+}
+# posts as never analysed: no statistics, no row count
+psql_ -c "DELETE FROM pg_statistic WHERE starelid = 'posts'::regclass" \
+	-c "UPDATE pg_class SET reltuples = -1, relpages = 0 WHERE oid = 'posts'::regclass"
+explain_page "with no statistics"
+psql_ -c "VACUUM ANALYZE posts"
+explain_page "after VACUUM ANALYZE"
 fi
 
 if [ "${SKIP_SEARCH:-0}" != 1 ]; then
