@@ -25,3 +25,14 @@ CREATE INDEX posts_search_time_idx ON posts USING gin (
 	date_trunc('day', created_at AT TIME ZONE 'UTC'),
 	community_id, search) WITH (fastupdate = off);
 DROP INDEX posts_search_idx;
+
+-- A channel's page must walk posts_channel_idx newest first and stop at
+-- its limit, whatever the statistics say.  The index of the time alone,
+-- (created_at DESC, id DESC), gave the planner a second ordered walk --
+-- all posts newest first, keeping the channel's -- which it took when the
+-- statistics made the channel look dense among the newest posts, and
+-- which reads the whole table when they are wrong.  Search needs only the
+-- first and the last time a post was made, so the time is indexed as an
+-- expression the page's order cannot use.
+CREATE INDEX posts_created_utc_idx ON posts ((created_at AT TIME ZONE 'UTC'));
+DROP INDEX posts_created_idx;

@@ -246,8 +246,10 @@ BEGIN
 	INTO chans, comms
 	FROM jsonb_object_keys(p_readable) k JOIN channels ch ON ch.id = k::uuid
 	WHERE p_community IS NULL OR ch.community_id = p_community;
-	SELECT min(p.created_at), max(p.created_at) INTO first_at, last_at
-	FROM posts p;
+	-- (by posts_created_utc_idx)
+	SELECT min(p.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
+		max(p.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+	INTO first_at, last_at FROM posts p;
 	IF chans IS NULL OR last_at IS NULL THEN
 		RETURN;
 	END IF;

@@ -196,7 +196,7 @@ def test_tags_are_lower_cased_and_merged_on_create_and_edit(server, w):
 
 
 
-def page_plan(server, user_id, channel_id, n):
+def page_plan(server, user_id, channel_id, n, after=(None, None)):
     """The plans, as they ran, of the statement of a channel page of n posts
     (isacd_channel_page, plpgsql: auto_explain shows it) in a new session,
     run as often as a pool connection does: plpgsql plans its first five
@@ -213,7 +213,7 @@ def page_plan(server, user_id, channel_id, n):
             cur.execute("SET client_min_messages = log")
             for _ in range(8):
                 cur.execute("SELECT count(*) FROM isacd_channel_page(%s, %s, true, NULL,"
-                            " NULL, NULL, NULL, NULL, %s)", (user_id, channel_id, n))
+                            " NULL, NULL, %s, %s, %s)", (user_id, channel_id) + after + (n,))
                 assert cur.fetchone()[0] == n
         plans = [json.loads(m[m.index("{"):]) for m in conn.notices if "plan:" in m]
     finally:
@@ -230,12 +230,16 @@ def page_plan(server, user_id, channel_id, n):
 
 def test_a_page_reads_no_more_posts_than_it_shows_whatever_the_statistics(server, w):
     """A page of 5 (the server asks for 6, to know if there is more) of a
-    channel of 40 posts, with the posts table as never analysed and after
-    VACUUM ANALYZE: the plan walks the channel's index newest first and
-    stops at the limit; it never lists the whole channel and sorts it."""
+    channel of 40 posts, the first and one after a cursor, with the posts
+    table as never analysed and after VACUUM ANALYZE: the plan walks the
+    channel's index newest first from the cursor and stops at the limit; it
+    never lists the whole channel and sorts it, walks every post by time
+    keeping the channel's, or reads the posts before the cursor."""
     ch = fresh_channel(server, w)
     for i in range(40):
         create_post(server, w.tok("author"), ch, "Many %d" % i)
+    cursor = tuple(server.sql("SELECT created_at, id FROM posts WHERE channel_id = %s"
+                              " ORDER BY created_at DESC, id DESC OFFSET 17 LIMIT 1", (ch,))[0])
     conn = server.pg.connect(server.db)
     try:
         conn.autocommit = True
@@ -247,7 +251,8 @@ def test_a_page_reads_no_more_posts_than_it_shows_whatever_the_statistics(server
                                 " WHERE oid = 'posts'::regclass")
                 else:
                     cur.execute("VACUUM ANALYZE posts")
-                nodes = page_plan(server, w.member["id"], ch, 6)
+                nodes = page_plan(server, w.member["id"], ch, 6) \
+                    + page_plan(server, w.member["id"], ch, 6, cursor)
                 kinds = {n["Node Type"] for n in nodes}
                 assert not kinds & {"Sort", "Seq Scan", "Bitmap Heap Scan"}, (when, kinds)
                 scans = [n for n in nodes if n.get("Relation Name") == "posts"]
