@@ -24,8 +24,11 @@
 # every post, one in 2% and one it may never read; /indicators with a
 # value in one post and one in 5,000, and /indicators/lookup with 1,000
 # values (half of them hits), p50/p99 with EXPLAIN (ANALYZE, BUFFERS) of
-# each (for search, of the statements it runs and the way it chose).  isacd and PostgreSQL on CPU 0, the
-# load on CPU 1 (as ../shared/anchors/run.sh), isacd logging at info.
+# each (for search, of the statements it runs and the way it chose).
+# isacd and PostgreSQL on CPU 0, the load on CPU 1 (as the anchors are
+# measured), isacd logging at info.  The machine's load average is
+# printed with the figures: on a shared machine they are only comparable
+# within one run.
 # Knobs: DUR=10 CONNS=8 BENCH_PORT=18484 BENCH_PG_PORT=55495 SKIP_RW=1 SKIP_SEARCH=1
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -175,7 +178,7 @@ set -- $R_ONE; ro_rps=$1 ro_p99=$3
 set -- $W; w_rps=$1 w_p50=$2 w_p99=$3
 set -- $P_WRITE; pw_tps=$1 pw_p99=$2
 echo
-echo "Seed: 1,000,000 posts, 3,000,000 indicators in ${SEED_S} s."
+echo "Seed: 1,000,000 posts, 3,000,000 indicators in ${SEED_S} s; load average $(cut -d' ' -f1-3 /proc/loadavg)."
 echo
 echo "| c$CONNS, ${DUR}s, one run | isacd req/s | isacd p50 ms | isacd p99 ms | pgbench tps | pgbench p99 ms | isacd / pgbench |"
 echo "|---|---|---|---|---|---|---|"
@@ -232,6 +235,8 @@ PY
 		--data-binary @"$BENCH_TMP/lookup.json" "$A/indicators/lookup" |
 		/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(1 for r in d["results"] if r["total"]), len(d["results"]), len(d["errors"]))')
 	log "lookup of 1,000: values with hits, values answered, errors: $n"
+	echo
+	echo "Load average before search: $(cut -d' ' -f1-3 /proc/loadavg)."
 	echo
 	echo "| as a member of 20 communities, c1, ${DUR}s | req/s | p50 ms | p99 ms |"
 	echo "|---|---|---|---|"
