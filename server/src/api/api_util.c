@@ -136,6 +136,7 @@ api_conflict_message(const char *constraint)
 	        "you already have a pending request to join this community"},
 	    {"channel_readers_pkey", "this member already reads the channel"},
 	    {"memberships_pkey", "already a member of this community"},
+	    {"articles_slug_key", "an article with this slug already exists"},
 	};
 
 	for (size_t i = 0; constraint && i < sizeof(known) / sizeof(known[0]);
