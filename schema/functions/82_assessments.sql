@@ -141,7 +141,10 @@ LANGUAGE sql STABLE AS $$
 		'id', s.id,
 		'organisation_id', s.organisation_id,
 		'questionnaire_version', s.questionnaire_version,
-		'answers', s.answers,
+		'answers', (SELECT json_agg(json_build_object(
+				'question_id', x.a ->> 'question_id',
+				'option_id', x.a ->> 'option_id') ORDER BY x.n)
+			FROM jsonb_array_elements(s.answers) WITH ORDINALITY x (a, n)),
 		'scores', json_build_object('1', s.scores[1], '2', s.scores[2],
 			'3', s.scores[3], '4', s.scores[4], '5', s.scores[5]),
 		'advice', isacd_assessment_advice(s.scores, s.lang),
