@@ -42,6 +42,7 @@ extern char **environ;
 
 struct serve {
 	struct app app;
+	struct db_outage outage; /* the pool's and the LISTEN connection's */
 	struct rt *rt;
 	struct ws_options ws;
 	struct event_base *base;
@@ -52,7 +53,8 @@ struct serve {
 	bool stopping;
 };
 
-static int serve_check_schema(const struct config *cfg, int need);
+static int serve_check_schema(
+    const struct config *cfg, int need, struct db_outage *outage);
 static void serve_signal_cb(evutil_socket_t sig, short what, void *arg);
 static void serve_drain_one(struct conn *c, void *arg);
 static void serve_empty_cb(void *arg);
@@ -98,6 +100,8 @@ cli_serve(int argc, char **argv)
 	log_level_parse(cfg.log_level, &lvl);
 	log_set_level(lvl);
 	serve_warn_unknown_env();
+	if (cli_argon2_below_floor(&cfg, err, sizeof(err)))
+		log_warn("%s", err);
 	signal(SIGPIPE, SIG_IGN);
 
 	memset(&s, 0, sizeof(s));
@@ -108,7 +112,7 @@ cli_serve(int argc, char **argv)
 	}
 	s.app.schema_version = migrate_latest(&set);
 	migrate_set_free(&set);
-	if (serve_check_schema(&cfg, s.app.schema_version) != 0) {
+	if (serve_check_schema(&cfg, s.app.schema_version, &s.outage) != 0) {
 		config_free(&cfg);
 		return 1;
 	}
@@ -148,6 +152,7 @@ cli_serve(int argc, char **argv)
 	        .queue_timeout_ms = (int)cfg.db_queue_timeout_ms,
 	        .statement_timeout_ms = (int)cfg.db_statement_timeout_ms,
 	        .connect_timeout_s = (int)cfg.db_connect_timeout_s,
+	        .outage = &s.outage,
 	    });
 	if (cfg.hash_workers == 0) { /* auto: leave half the cores */
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -176,6 +181,7 @@ cli_serve(int argc, char **argv)
 	    &(struct rt_options){
 	        .conninfo = cfg.database_url,
 	        .connect_timeout_s = (int)cfg.db_connect_timeout_s,
+	        .outage = &s.outage,
 	        .poll_ms = (int)cfg.realtime_poll_ms,
 	        .session_idle_s = cfg.session_idle_s,
 	        .ws = &s.ws,
@@ -261,7 +267,7 @@ out:
 
 /* Refuse to serve a schema that is behind; tolerate a database that is down. */
 static int
-serve_check_schema(const struct config *cfg, int need)
+serve_check_schema(const struct config *cfg, int need, struct db_outage *outage)
 {
 	struct migration_set set;
 	char err[1024];
@@ -271,6 +277,9 @@ serve_check_schema(const struct config *cfg, int need)
 	pg = cli_connect(
 	    cfg, (int)cfg->db_statement_timeout_ms, "serve", err, sizeof(err));
 	if (pg == NULL) {
+		/* this line is the outage's one warning: the pool's
+		 * connections will not repeat it */
+		db_outage_begin(outage, db_outage_epoch(outage));
 		log_warn("%s; starting anyway, /readyz answers 503 until the "
 		         "database is reachable",
 		    err);

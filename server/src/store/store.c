@@ -108,6 +108,7 @@ static struct db_stmt *const store_table[] = {
     &store_insights_assessments,
     &store_threat_community,
     &store_threat_agency,
+    &store_throttle_unlock,
 };
 
 struct db_stmt *const *

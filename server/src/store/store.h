@@ -145,8 +145,9 @@ extern struct db_stmt store_insights_assessments;
 extern struct db_stmt store_threat_community;
 extern struct db_stmt store_threat_agency;
 
-/* CLI: create-staff */
+/* CLI: create-staff, unlock */
 extern struct db_stmt store_staff_create;
+extern struct db_stmt store_throttle_unlock;
 
 /** Every statement above (static storage) and how many there are. */
 struct db_stmt *const *store_statements(size_t *n);

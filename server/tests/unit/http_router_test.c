@@ -143,9 +143,9 @@ test_route_table_is_well_formed(void **state)
 			assert_true(
 			    t[i].policy & (AUTH_REQUIRED | AUTH_OPTIONAL));
 		/* public routes are the probes, login, accepting an
-		 * invitation, the realtime upgrade (which authenticates
-		 * itself) and reading the knowledge articles: deny by
-		 * default */
+		 * invitation, the WebSocket upgrade (which takes a ticket
+		 * instead of a token, and refuses neither) and reading the
+		 * knowledge articles: deny by default */
 		if (!(t[i].policy & AUTH_REQUIRED))
 			assert_true(strncmp(t[i].pattern, "/api/", 5) != 0 ||
 			    strcmp(t[i].pattern, "/api/v1/auth/login") == 0 ||
