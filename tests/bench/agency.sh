@@ -136,9 +136,12 @@ q("""INSERT INTO users (email, display_name, organisation_id, password_hash)
      SELECT 'fan' || c.n || '_' || j || '@bench.example', 'Fan ' || c.n || '/' || j,
        (SELECT fo.id FROM fo WHERE fo.n = 1 + (c.n * 7 + j) %% %s), 'x'
      FROM fc c, generate_series(1, %s) j""", (norgs, NM))
-q("""INSERT INTO memberships (community_id, user_id, role)
-     SELECT c.id, u.id, CASE WHEN u.email LIKE '%%\\_1@bench.example' THEN 'owner' ELSE 'member' END
-     FROM fc c JOIN users u ON u.email LIKE 'fan' || c.n || '\\_%%@bench.example'""")
+# a transaction writes at most 4,095 events (one per membership): in slices
+for lo in range(1, NC + 1, 100):
+    q("""INSERT INTO memberships (community_id, user_id, role)
+         SELECT c.id, u.id, CASE WHEN u.email LIKE '%%\\_1@bench.example' THEN 'owner' ELSE 'member' END
+         FROM fc c JOIN users u ON u.email LIKE 'fan' || c.n || '\\_%%@bench.example'
+         WHERE c.n >= %s AND c.n < %s""", (lo, lo + 100))
 q("ANALYZE")
 owners = q("""SELECT u.id, ch.id FROM fc c
      JOIN users u ON u.email = 'fan' || c.n || '_1@bench.example'
