@@ -142,8 +142,8 @@ fuzz_article(json_t *body, bool patch, struct arena *a, json_t *errors)
 	if (in.principles) {
 		size_t len = strlen(in.principles);
 
-		assert(in.principles[0] == '{' &&
-		    in.principles[len - 1] == '}');
+		assert(
+		    in.principles[0] == '{' && in.principles[len - 1] == '}');
 		for (size_t k = 1; k + 1 < len; k++)
 			assert((in.principles[k] >= '1' &&
 			           in.principles[k] <= '5') ||
@@ -176,7 +176,8 @@ fuzz_questionnaire(json_t *body, struct arena *a, json_t *errors)
 	assert(json_array_size(ps) == 5);
 	json_array_foreach(ps, i, p)
 	{
-		json_int_t n = json_integer_value(json_object_get(p, "principle"));
+		json_int_t n =
+		    json_integer_value(json_object_get(p, "principle"));
 
 		assert(n >= 1 && n <= 5 && !seen[n]);
 		seen[n] = true;
@@ -187,8 +188,8 @@ fuzz_questionnaire(json_t *body, struct arena *a, json_t *errors)
 			assert(json_array_size(opts) >= 2);
 			json_array_foreach(opts, m, o)
 			{
-				json_int_t s =
-				    json_integer_value(json_object_get(o, "score"));
+				json_int_t s = json_integer_value(
+				    json_object_get(o, "score"));
 
 				assert(s >= 0 && s <= 100);
 			}
@@ -232,7 +233,8 @@ fuzz_params(const uint8_t *data, size_t size, struct arena *a)
 
 	for (int i = 0; i < 4; i++)
 		f[i] = field(a, &p, end);
-	bad = api_aggregate_check(f[0], f[1], groups, "bad group", &weeks, &group);
+	bad = api_aggregate_check(
+	    f[0], f[1], groups, "bad group", &weeks, &group);
 	if (bad == NULL) {
 		assert(weeks >= 1 && weeks <= 52);
 		assert(strcmp(group, "community_kind") == 0 ||
