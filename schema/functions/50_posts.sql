@@ -13,7 +13,8 @@
 -- 'no_recipients', 'bad_recipients', 'recipients_not_red' (422),
 -- 'tlp_share' (422: only TLP:CLEAR and TLP:GREEN may leave their channel),
 -- 'same_channel' (422), 'comment_not_found' (404), 'sighting_exists'
--- (409), 'unchanged', 'ok'.
+-- (409), 'read_only' (403: the advisories channel, where only the agency
+-- posts and nobody writes under its posts), 'unchanged', 'ok'.
 
 -- The TLP rules of a post's audience for user p_user (role p_role) in
 -- p_channel: NULL when they hold.  TLP:RED needs recipients the user may
@@ -127,7 +128,7 @@ DECLARE
 	new_rcpt uuid[];
 BEGIN
 	SELECT * INTO r FROM isacd_post_rights(p_user) x WHERE x.post_id = p_post;
-	outcome := isacd_channel_verdict(r.access, 'read', 'post_hidden');
+	outcome := isacd_channel_verdict(r.access, 'write', 'post_hidden');
 	IF outcome <> 'ok' THEN
 		RETURN NEXT; RETURN;
 	END IF;
@@ -193,7 +194,7 @@ DECLARE
 	o posts;
 BEGIN
 	SELECT * INTO r FROM isacd_post_rights(p_user) x WHERE x.post_id = p_post;
-	outcome := isacd_channel_verdict(r.access, 'read', 'post_hidden');
+	outcome := isacd_channel_verdict(r.access, 'write', 'post_hidden');
 	IF outcome <> 'ok' THEN
 		RETURN NEXT; RETURN;
 	END IF;
@@ -303,7 +304,7 @@ BEGIN
 		outcome := i.outcome; RETURN NEXT; RETURN;
 	END IF;
 	SELECT * INTO r FROM isacd_post_rights(p_user) x WHERE x.post_id = p_post;
-	outcome := isacd_channel_verdict(r.access, 'read', 'post_hidden');
+	outcome := isacd_channel_verdict(r.access, 'write', 'post_hidden');
 	IF outcome <> 'ok' THEN
 		RETURN NEXT; RETURN;
 	END IF;
@@ -336,7 +337,7 @@ DECLARE
 	c comments;
 BEGIN
 	SELECT * INTO r FROM isacd_post_rights(p_user) x WHERE x.post_id = p_post;
-	outcome := isacd_channel_verdict(r.access, 'read', 'post_hidden');
+	outcome := isacd_channel_verdict(r.access, 'write', 'post_hidden');
 	IF outcome <> 'ok' THEN
 		RETURN NEXT; RETURN;
 	END IF;
@@ -387,7 +388,7 @@ BEGIN
 		outcome := i.outcome; RETURN NEXT; RETURN;
 	END IF;
 	SELECT * INTO r FROM isacd_post_rights(p_user) x WHERE x.post_id = p_post;
-	outcome := isacd_channel_verdict(r.access, 'read', 'post_hidden');
+	outcome := isacd_channel_verdict(r.access, 'write', 'post_hidden');
 	IF outcome <> 'ok' THEN
 		RETURN NEXT; RETURN;
 	END IF;
