@@ -6,7 +6,9 @@
 #      per socket (VmRSS of /proc/PID/status before and after, a fresh
 #      isacd each run, warmed by 50 sockets first), against N_IDLE idle
 #      HTTP keep-alive connections (one GET /healthz each) measured the
-#      same way.  Goal <= 2 KiB per socket.
+#      same way, and against the bare libevent server of the anchors
+#      (idle_conns.c: one bufferevent per connection, nothing else).
+#      Goal <= 2 KiB per socket.
 #   2. fan-out: one post at a time (POSTS = 100, 20 ms apart) into a
 #      channel with 1,000 and with 10,000 subscribers (distinct users, so
 #      each event's audience is that many users to ask about); per post the
@@ -38,7 +40,8 @@
 # Knobs: RUNS=3 DUR=10 POSTS=100 N_IDLE=10000 FANOUT="1000 10000"
 #   BENCH_PORT=18485 (and +1) SKIP_IDLE=1 SKIP_FANOUT=1 SKIP_CROSS=1
 #   SKIP_WRITERS=1 SKIP_P99=1 PERF=1 (perf record isacd during the
-#   10,000 fan-out and print its top symbols)
+#   10,000 fan-out and print its top symbols) KEEP=1 (leave the temp folder:
+#   logs, raw outputs)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ISACD=$(realpath "${1:-build/release/isacd}")
@@ -58,7 +61,7 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	pg_stop
-	rm -rf "$BENCH_TMP"
+	[ "${KEEP:-0}" = 1 ] && log "kept $BENCH_TMP" || rm -rf "$BENCH_TMP"
 }
 trap cleanup EXIT
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -72,6 +75,7 @@ col() { cut -d' ' -f"$1" "$2" | median; } # column file -> median
 ulimit -n "$(ulimit -Hn)"
 [ "$(ulimit -n)" -ge $((N_IDLE + 2000)) ] || { log "ulimit -n $(ulimit -n) < N_IDLE + 2000"; exit 1; }
 cc -O2 -Wall -Wextra -o "$BENCH_TMP/rt_client" tests/bench/rt_client.c
+UPTIME0=$(uptime)
 
 PG_CPU=0 pg_start 55496
 psql_() { psql -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d isacd "$@"; }
@@ -155,8 +159,33 @@ if [ "${SKIP_IDLE:-0}" != 1 ]; then
 			log "  run $r $mode: RSS $r0 -> $r1 KiB, $per B per connection ($(head -1 "$BENCH_TMP/idle.out")), load $l"
 		done
 	done
-	ws=$(col 1 "$BENCH_TMP/idle_ws.tsv"); ht=$(col 1 "$BENCH_TMP/idle_http.tsv")
-	row "| 1. RSS per idle subscribed WebSocket ($N_IDLE) | $ws B | $ht B (idle HTTP keep-alive) | $(ratio "$ws" "$ht") | <= 2048 B | $(col 4 "$BENCH_TMP/idle_ws.tsv") |"
+	# the bare libevent anchor, measured the same way (its own VmRSS
+	# before and after N_IDLE loopback connections)
+	cc -O2 -o "$BENCH_TMP/idle_conns" "$ANCHORS/idle_conns.c" $(pkg-config --cflags --libs libevent)
+	cc -O2 -o "$BENCH_TMP/idle_client" "$ANCHORS/idle_client.c"
+	: > "$BENCH_TMP/idle_bare.tsv"
+	for ((r = 1; r <= RUNS; r++)); do
+		taskset -c 0 "$BENCH_TMP/idle_conns" "$PORT" > "$BENCH_TMP/bare.out" 2>&1 &
+		bare=$!
+		PIDS+=("$bare")
+		sleep 1
+		r0=$(rss_kb "$bare")
+		taskset -c 1 "$BENCH_TMP/idle_client" "$PORT" "$N_IDLE" > "$BENCH_TMP/bare_client.out" 2>&1 &
+		bc=$!
+		PIDS+=("$bc")
+		for _ in $(seq 600); do grep -q "^conns=$N_IDLE " "$BENCH_TMP/bare.out" && break; sleep 0.1; done
+		sleep 2
+		r1=$(rss_kb "$bare")
+		l=$(load1)
+		stop_pid "$bc"
+		stop_pid "$bare"
+		per=$(awk -v a="$r0" -v b="$r1" -v n="$N_IDLE" 'BEGIN { printf "%.0f", (b - a) * 1024 / n }')
+		echo "$per $r0 $r1 $l" >> "$BENCH_TMP/idle_bare.tsv"
+		log "  run $r bare libevent: RSS $r0 -> $r1 KiB, $per B per connection ($(tail -1 "$BENCH_TMP/bare.out")), load $l"
+	done
+	ws=$(col 1 "$BENCH_TMP/idle_ws.tsv"); ht=$(col 1 "$BENCH_TMP/idle_http.tsv"); bl=$(col 1 "$BENCH_TMP/idle_bare.tsv")
+	row "| 1. RSS per idle subscribed WebSocket ($N_IDLE) | $ws B | $bl B (bare libevent) | $(ratio "$ws" "$bl") | <= 2048 B | $(col 4 "$BENCH_TMP/idle_ws.tsv") |"
+	row "| 1. same, against an idle HTTP keep-alive connection of isacd | $ws B | $ht B (idle HTTP) | $(ratio "$ws" "$ht") | | $(col 4 "$BENCH_TMP/idle_http.tsv") |"
 fi
 
 # ---------------------------------------------------------------- 2. fan-out
@@ -179,6 +208,7 @@ fanout_run() { # n port_sub port_post out -> runs POSTS posts, leaves lines in o
 	[ -n "${PERF_PID:-}" ] && { kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null || true; PERF_PID=; }
 	stop_pid "$CLIENT_PID"
 	grep -q "^post $POSTS " "$out" || { log "the posts did not finish: $(tail -3 "$out" "$out.err")"; exit 1; }
+	[ -s "$out.err" ] && log "  the client's complaints (count, message): $(sort "$out.err" | uniq -c | sort -rn | head -3 | tr -s ' \n' ' ')"
 	awk '/^post/ && ($7 != 0) {w++} END {if (w) print "WARNING: " w " posts went to a wrong socket"}' "$out" >&2
 	# 201 -> last, send -> last, 201 ms, deliveries, isacd CPU ms, PG CPU ms
 	awk '/^post/ {printf "%.3f %.3f %.3f %d\n", ($5 - $3) / 1000, $5 / 1000, $3 / 1000, $6}' "$out" > "$out.lat"
@@ -195,10 +225,12 @@ if [ "${SKIP_FANOUT:-0}" != 1 ]; then
 			stop_pid "$ISACD_PID"
 			l=$(load1)
 			short=$(awk -v n="$n" '$4 < n' "$f.lat" | wc -l)
-			[ "$short" = 0 ] || log "WARNING: $short posts did not reach all $n subscribers within 10 s"
+			[ "$short" = 0 ] || log "WARNING: $short posts did not reach all $n subscribers within 10 s (deliveries: count): $(cut -d' ' -f4 "$f.lat" | sort -n | uniq -c | head -3 | tr -s ' \n' ' ')"
 			read -r icpu pcpu < "$f.cpu"
-			dps_i=$(awk -v d="$((n * POSTS))" -v c="$icpu" 'BEGIN { printf "%.0f", c ? d * 1000 / c : 0 }')
-			dps_t=$(awk -v d="$((n * POSTS))" -v c="$((icpu + pcpu))" 'BEGIN { printf "%.0f", c ? d * 1000 / c : 0 }')
+			d=$(awk '{d += $4} END {print d + 0}' "$f.lat")
+			dps_i=$(awk -v d="$d" -v c="$icpu" 'BEGIN { printf "%.0f", c ? d * 1000 / c : 0 }')
+			dps_t=$(awk -v d="$d" -v c="$((icpu + pcpu))" 'BEGIN { printf "%.0f", c ? d * 1000 / c : 0 }')
+			log "  subscribers: $(head -1 "$f"); $d deliveries in all"
 			echo "$(pct "$f.lat" 1 0.5) $(pct "$f.lat" 1 0.99) $(pct "$f.lat" 2 0.5) $(pct "$f.lat" 2 0.99) $dps_i $dps_t $l $(pct "$f.lat" 3 0.5) $icpu $pcpu" >> "$BENCH_TMP/fan_$n.tsv"
 			log "  run $r: 201->last p50 $(pct "$f.lat" 1 0.5) p99 $(pct "$f.lat" 1 0.99) ms; send->last p99 $(pct "$f.lat" 2 0.99) ms; POST p50 $(pct "$f.lat" 3 0.5) ms; CPU isacd $icpu ms, PG $pcpu ms; $dps_i deliveries/s per isacd core, $dps_t per core of both; $(tail -1 "$f" | sed 's/.*client_cpu_ms/client CPU ms/'); load $l"
 		done
@@ -266,6 +298,7 @@ if [ "${SKIP_WRITERS:-0}" != 1 ]; then
 			[ "$k" = 10 ] && chans=$TEN lua=$BENCH_TMP/post10.lua
 			c0=$(posts_in "$chans")
 			client "$BENCH_TMP/w_sub.out" ws "$PORT" 5 "$chans"
+			kill -USR1 "$CLIENT_PID" # hold: print the count as it moves
 			psql_ -c CHECKPOINT
 			w=$(wrk_post 8 "$lua" "http://127.0.0.1:$PORT/api/v1/channels/$HOT/posts" "$BENCH_TMP/wrk_w${k}_$r.txt")
 			made=$(( $(posts_in "$chans") - c0 ))
@@ -321,6 +354,8 @@ if [ "${SKIP_P99:-0}" != 1 ]; then
 fi
 
 echo
+echo "uptime at the start: $UPTIME0"
+echo "uptime at the end:   $(uptime)"
 echo "isacd at $(git rev-parse --short HEAD 2>/dev/null || echo "?"); medians of $RUNS runs; isacd + PostgreSQL on CPU 0, clients on CPU 1; load = 1-min load average at the measurement (2 CPUs)"
 echo
 echo "| measurement | isacd | baseline (same run) | ratio | goal | load |"

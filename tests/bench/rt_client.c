@@ -62,10 +62,10 @@ struct sock {
 	int fd;
 	enum state st;
 	const char *token;
-	char *pend;        /* bytes of an incomplete frame or head */
+	char *pend; /* bytes of an incomplete frame or head */
 	size_t npend;
-	uint32_t events;   /* post.created events received */
-	char last_id[37];  /* the post id of the last one */
+	uint32_t events;  /* post.created events received */
+	char last_id[37]; /* the post id of the last one */
 };
 
 #define POST_IDX UINT32_MAX /* epoll tag of the posting connection */
@@ -179,8 +179,10 @@ static void
 sock_start(int i)
 {
 	struct sock *s = &socks[i];
-	struct sockaddr_in src = {.sin_family = AF_INET}, dst = {.sin_family = AF_INET};
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.u32 = (uint32_t)i};
+	struct sockaddr_in src = {.sin_family = AF_INET},
+	                   dst = {.sin_family = AF_INET};
+	struct epoll_event ev = {
+	    .events = EPOLLIN | EPOLLOUT, .data.u32 = (uint32_t)i};
 	int one = 1;
 
 	s->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -192,7 +194,8 @@ sock_start(int i)
 		die("bind");
 	dst.sin_port = htons((uint16_t)port);
 	inet_pton(AF_INET, host, &dst.sin_addr);
-	if (connect(s->fd, (struct sockaddr *)&dst, sizeof(dst)) < 0 && errno != EINPROGRESS)
+	if (connect(s->fd, (struct sockaddr *)&dst, sizeof(dst)) < 0 &&
+	    errno != EINPROGRESS)
 		die("connect");
 	s->st = S_CONNECTING;
 	in_flight++;
@@ -203,7 +206,8 @@ sock_start(int i)
 static void
 sock_writable(struct sock *s, int http)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)(s - socks)};
+	struct epoll_event ev = {
+	    .events = EPOLLIN, .data.u32 = (uint32_t)(s - socks)};
 	char req[512];
 	int err = 0;
 	socklen_t el = sizeof(err);
@@ -215,7 +219,8 @@ sock_writable(struct sock *s, int http)
 		return;
 	}
 	if (http)
-		snprintf(req, sizeof(req), "GET /healthz HTTP/1.1\r\nHost: %s:%d\r\n\r\n", host, port);
+		snprintf(req, sizeof(req),
+		    "GET /healthz HTTP/1.1\r\nHost: %s:%d\r\n\r\n", host, port);
 	else
 		snprintf(req, sizeof(req),
 		    "GET /api/v1/realtime HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
@@ -266,7 +271,8 @@ on_text(struct sock *s, const char *p, size_t n)
 		id += 4;
 		while (id < p + n && (*id == ' ' || *id == ':'))
 			id++;
-		if (id < p + n && *id == '"' && (size_t)(id + 1 + 36 - p) <= n) {
+		if (id < p + n && *id == '"' &&
+		    (size_t)(id + 1 + 36 - p) <= n) {
 			memcpy(s->last_id, id + 1, 36);
 			s->last_id[36] = 0;
 		}
@@ -314,7 +320,9 @@ frames(struct sock *s, const char *p, size_t n)
 		else if (op == 9)
 			send_frame(s->fd, 10, pl, (size_t)len);
 		else if (op == 8) {
-			fprintf(stderr, "close frame: code %d\n", len >= 2 ? ((uint8_t)pl[0] << 8 | (uint8_t)pl[1]) : 0);
+			fprintf(stderr, "close frame: code %d\n",
+			    len >= 2 ? ((uint8_t)pl[0] << 8 | (uint8_t)pl[1])
+			             : 0);
 			sock_dead(s, "closed by the server");
 			return n;
 		}
@@ -360,12 +368,14 @@ sock_readable(struct sock *s)
 				continue;
 			}
 			if (s->st == S_HTTP) {
-				/* the held connection's one response: drop it */
+				/* the held connection's one response: drop it
+				 */
 				free(joined);
 				continue;
 			}
 			if (n < 12 || memcmp(p + 9, "101", 3) != 0) {
-				fprintf(stderr, "upgrade: %.*s\n", (int)(n < 200 ? n : 200), p);
+				fprintf(stderr, "upgrade: %.*s\n",
+				    (int)(n < 200 ? n : 200), p);
 				free(joined);
 				sock_dead(s, "upgrade refused");
 				return;
@@ -437,7 +447,8 @@ static void
 post_readable(void)
 {
 	for (;;) {
-		ssize_t r = read(post_fd, post_resp + post_n, sizeof(post_resp) - post_n - 1);
+		ssize_t r = read(post_fd, post_resp + post_n,
+		    sizeof(post_resp) - post_n - 1);
 
 		if (r < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
@@ -450,7 +461,8 @@ post_readable(void)
 
 		if (!end || !cl)
 			continue;
-		if (post_n < (size_t)(end + 4 - post_resp) + strtoul(cl + 15, NULL, 10))
+		if (post_n <
+		    (size_t)(end + 4 - post_resp) + strtoul(cl + 15, NULL, 10))
 			continue;
 		if (strncmp(post_resp + 9, "201", 3) != 0) {
 			fprintf(stderr, "post: %s\n", post_resp);
@@ -484,7 +496,8 @@ dispatch(int timeout_ms, int http)
 
 		if (s->st == S_DEAD)
 			continue;
-		if (s->st == S_CONNECTING && (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+		if (s->st == S_CONNECTING &&
+		    (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			sock_writable(s, http);
 		else if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
 			sock_readable(s);
@@ -507,8 +520,9 @@ main(int argc, char **argv)
 	FILE *f;
 
 	if (argc < 6) {
-		fprintf(stderr, "usage: rt_client ws|http HOST PORT TOKENS N [CHANNEL] [-w W] [-s K] "
-		                "[-p POST_PORT] [-t POSTER] [-n P] [-g GAP_MS]\n");
+		fprintf(stderr,
+		    "usage: rt_client ws|http HOST PORT TOKENS N [CHANNEL] [-w W] [-s K] "
+		    "[-p POST_PORT] [-t POSTER] [-n P] [-g GAP_MS]\n");
 		return 2;
 	}
 	http = strcmp(argv[1], "http") == 0;
@@ -523,25 +537,42 @@ main(int argc, char **argv)
 	optind = http ? 6 : 7;
 	while ((opt = getopt(argc, argv, "w:s:p:t:n:g:")) != -1) {
 		switch (opt) {
-		case 'w': window = atoi(optarg); break;
-		case 's': per_addr = atoi(optarg); break;
-		case 'p': post_port = atoi(optarg); break;
-		case 't': poster = optarg; break;
-		case 'n': nposts = atoi(optarg); break;
-		case 'g': gap_ms = atoi(optarg); break;
-		default: return 2;
+		case 'w':
+			window = atoi(optarg);
+			break;
+		case 's':
+			per_addr = atoi(optarg);
+			break;
+		case 'p':
+			post_port = atoi(optarg);
+			break;
+		case 't':
+			poster = optarg;
+			break;
+		case 'n':
+			nposts = atoi(optarg);
+			break;
+		case 'g':
+			gap_ms = atoi(optarg);
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (!http) {
-		size_t o = (size_t)snprintf(sub_msg, sizeof(sub_msg), "{\"type\":\"subscribe\",\"channels\":[");
+		size_t o = (size_t)snprintf(sub_msg, sizeof(sub_msg),
+		    "{\"type\":\"subscribe\",\"channels\":[");
 		char *list = strdup(channel), *save = NULL;
 		int first = 1;
 
-		for (char *c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",", &save), first = 0)
-			o += (size_t)snprintf(sub_msg + o, sizeof(sub_msg) - o, "%s\"%s\"", first ? "" : ",", c);
+		for (char *c = strtok_r(list, ",", &save); c;
+		     c = strtok_r(NULL, ",", &save), first = 0)
+			o += (size_t)snprintf(sub_msg + o, sizeof(sub_msg) - o,
+			    "%s\"%s\"", first ? "" : ",", c);
 		snprintf(sub_msg + o, sizeof(sub_msg) - o, "]}");
 		/* posts go to the first channel */
-		snprintf(post_path, sizeof(post_path), "/api/v1/channels/%.36s/posts", channel);
+		snprintf(post_path, sizeof(post_path),
+		    "/api/v1/channels/%.36s/posts", channel);
 		free(list);
 	}
 	if (nposts > 0 && poster == NULL) {
@@ -555,7 +586,8 @@ main(int argc, char **argv)
 		if (!*line)
 			continue;
 		if (ntok == cap)
-			tokens = realloc(tokens, (cap = cap ? cap * 2 : 1024) * sizeof(*tokens));
+			tokens = realloc(tokens,
+			    (cap = cap ? cap * 2 : 1024) * sizeof(*tokens));
 		tokens[ntok++] = strdup(line);
 	}
 	fclose(f);
@@ -580,11 +612,13 @@ main(int argc, char **argv)
 			sock_start(next++);
 		dispatch(100, http);
 		if (now_us() - t0 > 300e6) {
-			fprintf(stderr, "only %d of %d ready after 300 s\n", n_live, nsocks);
+			fprintf(stderr, "only %d of %d ready after 300 s\n",
+			    n_live, nsocks);
 			return 1;
 		}
 	}
-	printf("ready %d dead %d in %.1f s\n", n_live, n_dead, (now_us() - t0) / 1e6);
+	printf("ready %d dead %d in %.1f s\n", n_live, n_dead,
+	    (now_us() - t0) / 1e6);
 	fflush(stdout);
 	if (n_dead)
 		return 1;
@@ -601,22 +635,25 @@ main(int argc, char **argv)
 			n_deliv = 0;
 			/* deliveries already here (none should be) count too */
 			for (int i = 0; i < nsocks; i++)
-				if (socks[i].st == S_LIVE && socks[i].events >= cur_post)
+				if (socks[i].st == S_LIVE &&
+				    socks[i].events >= cur_post)
 					n_deliv++;
 			ts = now_us();
 			post_send((uint64_t)k);
 			deadline = ts + 10e6;
-			while ((!post_done || n_deliv < (uint32_t)n_live) && now_us() < deadline && !got_term) {
+			while ((!post_done || n_deliv < (uint32_t)n_live) &&
+			    now_us() < deadline && !got_term) {
 				dispatch(1, http);
 				if (post_done && t201 == 0)
 					t201 = now_us();
 			}
 			for (int i = 0; i < nsocks; i++)
-				if (socks[i].st == S_LIVE && socks[i].events == cur_post &&
+				if (socks[i].st == S_LIVE &&
+				    socks[i].events == cur_post &&
 				    strcmp(socks[i].last_id, post_id) != 0)
 					wrong++;
-			printf("post %d %.0f %.0f %.0f %u %u\n", k, t201 - ts, t_first - ts, t_last - ts,
-			    n_deliv, wrong);
+			printf("post %d %.0f %.0f %.0f %u %u\n", k, t201 - ts,
+			    t_first - ts, t_last - ts, n_deliv, wrong);
 			fflush(stdout);
 			/* the pause: keep answering pings meanwhile */
 			for (double e = now_us() + gap_ms * 1e3; now_us() < e;)
@@ -639,10 +676,13 @@ main(int argc, char **argv)
 				if (socks[i].st != S_LIVE)
 					continue;
 				total += socks[i].events;
-				mn = socks[i].events < mn ? socks[i].events : mn;
+				mn =
+				    socks[i].events < mn ? socks[i].events : mn;
 			}
 			if (total != shown) {
-				printf("held %llu min %u at %.0f\n", (unsigned long long)total, mn, now_us() / 1e3);
+				printf("held %llu min %u at %.0f\n",
+				    (unsigned long long)total, mn,
+				    now_us() / 1e3);
 				fflush(stdout);
 				shown = total;
 			}
@@ -660,8 +700,10 @@ main(int argc, char **argv)
 			mx = socks[i].events > mx ? socks[i].events : mx;
 		}
 		getrusage(RUSAGE_SELF, &ru);
-		printf("events %llu per_socket_min %u per_socket_max %u live %d dead %d client_cpu_ms %.0f\n",
-		    (unsigned long long)total, mn == UINT32_MAX ? 0 : mn, mx, n_live, n_dead,
+		printf(
+		    "events %llu per_socket_min %u per_socket_max %u live %d dead %d client_cpu_ms %.0f\n",
+		    (unsigned long long)total, mn == UINT32_MAX ? 0 : mn, mx,
+		    n_live, n_dead,
 		    (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
 		        (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3);
 	}
