@@ -118,7 +118,7 @@ client() { # out mode port n [args...]: starts rt_client on CPU 1, waits for "re
 		kill -0 "$CLIENT_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	log "rt_client did not get ready: $(cat "$out" "$out.err" | head -5)"; exit 1
+	log "rt_client did not get ready: $(cat "$out" "$out.err" | awk 'NR <= 5')"; exit 1
 }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 cpu_ticks() { # pid... -> utime + stime, clock ticks, of the processes and their threads
@@ -208,7 +208,7 @@ fanout_run() { # n port_sub port_post out -> runs POSTS posts, leaves lines in o
 	[ -n "${PERF_PID:-}" ] && { kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null || true; PERF_PID=; }
 	stop_pid "$CLIENT_PID"
 	grep -q "^post $POSTS " "$out" || { log "the posts did not finish: $(tail -3 "$out" "$out.err")"; exit 1; }
-	[ -s "$out.err" ] && log "  the client's complaints (count, message): $(sort "$out.err" | uniq -c | sort -rn | head -3 | tr -s ' \n' ' ')"
+	[ -s "$out.err" ] && log "  the client's complaints (count, message): $(sort "$out.err" | uniq -c | sort -rn | awk 'NR <= 3' | tr -s ' \n' ' ')"
 	awk '/^post/ && ($7 != 0) {w++} END {if (w) print "WARNING: " w " posts went to a wrong socket"}' "$out" >&2
 	# 201 -> last, send -> last, 201 ms, deliveries, isacd CPU ms, PG CPU ms
 	awk '/^post/ {printf "%.3f %.3f %.3f %d\n", ($5 - $3) / 1000, $5 / 1000, $3 / 1000, $6}' "$out" > "$out.lat"
@@ -225,7 +225,7 @@ if [ "${SKIP_FANOUT:-0}" != 1 ]; then
 			stop_pid "$ISACD_PID"
 			l=$(load1)
 			short=$(awk -v n="$n" '$4 < n' "$f.lat" | wc -l)
-			[ "$short" = 0 ] || log "WARNING: $short posts did not reach all $n subscribers within 10 s (deliveries: count): $(cut -d' ' -f4 "$f.lat" | sort -n | uniq -c | head -3 | tr -s ' \n' ' ')"
+			[ "$short" = 0 ] || log "WARNING: $short posts did not reach all $n subscribers within 10 s (deliveries: count): $(cut -d' ' -f4 "$f.lat" | sort -n | uniq -c | awk 'NR <= 3' | tr -s ' \n' ' ')"
 			read -r icpu pcpu < "$f.cpu"
 			d=$(awk '{d += $4} END {print d + 0}' "$f.lat")
 			dps_i=$(awk -v d="$d" -v c="$icpu" 'BEGIN { printf "%.0f", c ? d * 1000 / c : 0 }')
@@ -243,7 +243,7 @@ if [ "${SKIP_FANOUT:-0}" != 1 ]; then
 		echo '```'
 		echo "isacd during the last fan-out to 10,000 (perf, cpu-clock, self time):"
 		perf report -i "$BENCH_TMP/perf.data" --stdio --no-children --sort dso,symbol -g none 2>/dev/null |
-			grep -E '^ +[0-9]' | head -25
+			grep -E '^ +[0-9]' | awk 'NR <= 25'
 		echo '```'
 	fi
 fi
