@@ -41,7 +41,9 @@
 #   BENCH_PORT=18485 (and +1) SKIP_IDLE=1 SKIP_FANOUT=1 SKIP_CROSS=1
 #   SKIP_WRITERS=1 SKIP_P99=1 PERF=1 (perf record isacd during the
 #   10,000 fan-out and print its top symbols) KEEP=1 (leave the temp folder:
-#   logs, raw outputs)
+#   logs, raw outputs) ANCHORS_DIR (the physical-limit anchors whose
+#   idle_conns.c, idle_client.c, pg/schema.sql and pg/write.sql are the
+#   baselines of 1 and 4; default ../shared/anchors, as run.sh)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ISACD=$(realpath "${1:-build/release/isacd}")
