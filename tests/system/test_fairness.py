@@ -233,6 +233,33 @@ def test_a_reader_that_keeps_up_is_never_cut(start_server):
     assert counter(text, "isacd_connections_cut_total", "slow_reader") == 0
 
 
+def test_a_client_that_took_all_it_was_offered_is_not_cut(start_server):
+    """A realtime subscriber reads little because little is sent to it: when
+    a window ends while its newest output still waits, it is not cut for
+    having taken less than the rate, since it took everything that was
+    waiting for it when the window began."""
+    s = start_server(ISACD_MIN_SEND_RATE=1 << 20, ISACD_SEND_WINDOW_S=2)
+    c = connect_from("127.0.0.1", s.port, timeout=10, rcvbuf=4096)
+    n = 20
+    try:
+        # the window begins with this small response, read at once
+        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        status, _, _, buf = read_response(c)
+        assert status == 200
+        # then, before the window ends, more than the receive window holds,
+        # read only after the window ended with it waiting
+        time.sleep(1.2)
+        c.sendall(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n" * n)
+        time.sleep(1.5)
+        for _ in range(n):
+            status, _, _, buf = read_response(c, buf=buf)
+            assert status == 200
+    finally:
+        c.close()
+    text = requests.get(s.url + "/metrics", timeout=2).text
+    assert counter(text, "isacd_connections_cut_total", "slow_reader") == 0
+
+
 def test_the_rate_check_can_be_turned_off(start_server):
     s = start_server(ISACD_MIN_SEND_RATE=0, ISACD_SEND_WINDOW_S=1)
     slow = start_slow_reader(s.port)

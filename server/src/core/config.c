@@ -81,7 +81,7 @@ static const struct config_def config_defs[] = {
         "A client that reads nothing of a pending response for this long is disconnected."},
     {"ISACD_MIN_SEND_RATE", CFG_LONG, OFF(min_send_rate), "1024", 0, 1L << 30,
         NULL,
-        "Bytes per second a client must read while a response waits for it, averaged over each `ISACD_SEND_WINDOW_S`; a slower reader is cut off however it trickles. 0 turns the check off."},
+        "Bytes per second a client must read while a response waits for it, averaged over each `ISACD_SEND_WINDOW_S`; a slower reader is cut off however it trickles, unless it took all that was waiting for it when the window began. 0 turns the check off."},
     {"ISACD_SEND_WINDOW_S", CFG_LONG, OFF(send_window_s), "10", 1, 3600, NULL,
         "The window over which `ISACD_MIN_SEND_RATE` is measured."},
     {"ISACD_SEND_LOWAT", CFG_LONG, OFF(send_lowat), "16384", 1024, 16L << 20,

@@ -13,8 +13,12 @@
  * buffer while the client reads it 32 bytes at a time, so our own buffer
  * alone says nothing.  At the end of each window, a connection with output
  * still waiting (ours or the kernel's) whose client took less than
- * min_send_rate * window bytes is reset (SO_LINGER 0, so the kernel frees
- * its buffers at once): trickled reads cannot keep it alive.
+ * min_send_rate * window bytes, and less than all that was offered to it
+ * when the window began, is reset (SO_LINGER 0, so the kernel frees its
+ * buffers at once): trickled reads cannot keep it alive.  A client that
+ * took all it was offered is keeping up however little that was: a quiet
+ * WebSocket that gets an event now and then has one waiting in our buffer
+ * whenever the window ends during a broadcast, and must not be cut for it.
  *
  * What a slow reader makes us hold is bounded where it waits.  Every socket
  * has TCP_NOTSENT_LOWAT: the kernel takes more from us only while its unsent
@@ -329,6 +333,8 @@ conn_output_cb(
 	if (info->n_added > 0 && !c->closing &&
 	    !evtimer_pending(c->send_timer, NULL)) {
 		c->window_mark = conn_delivered(c, &waiting);
+		c->window_owed =
+		    c->written + evbuffer_get_length(conn_output(c));
 		evtimer_add(c->send_timer, &tv);
 	}
 }
@@ -366,8 +372,11 @@ conn_send_check_cb(evutil_socket_t fd, short what, void *arg)
 	if (!waiting)
 		return; /* re-armed when output waits again */
 	took = delivered > c->window_mark ? delivered - c->window_mark : 0;
-	if (took >= (uint64_t)c->net->min_send_rate * (uint64_t)tv.tv_sec) {
+	if (took >= (uint64_t)c->net->min_send_rate * (uint64_t)tv.tv_sec ||
+	    delivered >= c->window_owed) {
 		c->window_mark = delivered;
+		c->window_owed =
+		    c->written + evbuffer_get_length(conn_output(c));
 		evtimer_add(c->send_timer, &tv);
 		return;
 	}

@@ -57,6 +57,7 @@ struct conn {
 	struct event *writable; /* the socket's unsent bytes fell: on_drained */
 	uint64_t written;       /* bytes handed to the kernel, in all */
 	uint64_t window_mark;   /* bytes delivered when the window began */
+	uint64_t window_owed;   /* bytes offered (sent or queued) by then */
 	const struct conn_proto *proto;
 	void *proto_data;
 	char peer[48]; /* client IP address, text (from a PROXY header too) */

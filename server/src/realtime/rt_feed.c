@@ -249,6 +249,13 @@ rt_events_done(struct db_result *res, void *arg)
 	rt_recheck(r);
 }
 
+/* qsort order of user ids (C strings). */
+static int
+rt_id_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* A content or member event: who listens here?  Their users go into the
  * batch the deliveries statement renders. */
 static void
@@ -262,18 +269,22 @@ rt_listeners(struct rt_round *r, PGresult *res, int i)
 
 	if (!PQgetisnull(res, i, 5)) {
 		struct rt_slot *slot = rt_index_get(rt->by_channel, channel);
+		const char **ids;
 
-		for (size_t k = 0; slot && k < slot->n; k++) {
-			/* a user with two sockets is asked about once */
-			bool seen = false;
-
-			for (size_t q = 0; q < k && !seen; q++)
-				seen = strcmp(slot->socks[q]->peer.user_id,
-				           slot->socks[k]->peer.user_id) == 0;
-			if (!seen)
-				evbuffer_add_printf(users, "%s\"%s\"",
-				    n++ ? "," : "",
-				    slot->socks[k]->peer.user_id);
+		/* a user with two sockets is asked about once: the ids sorted,
+		 * each written when it differs from the one before (comparing
+		 * each socket with those before it took a quarter of isacd's
+		 * CPU in a fan-out to 10,000 subscribers) */
+		if (slot && slot->n > 0) {
+			ids = xmalloc(slot->n * sizeof(*ids));
+			for (size_t k = 0; k < slot->n; k++)
+				ids[k] = slot->socks[k]->peer.user_id;
+			qsort(ids, slot->n, sizeof(*ids), rt_id_cmp);
+			for (size_t k = 0; k < slot->n; k++)
+				if (k == 0 || strcmp(ids[k - 1], ids[k]) != 0)
+					evbuffer_add_printf(users, "%s\"%s\"",
+					    n++ ? "," : "", ids[k]);
+			free(ids);
 		}
 	} else {
 		struct rt_sock *s;
