@@ -13,9 +13,14 @@ tab makes, so the tests can say what the console asked for.
   the API reference page under its own policy; the OpenAPI document.
 * A cluster's first hour: staff onboard it and get the owner's link; the
   owner accepts, makes a channel and invites three members, who accept;
-  a TLP:AMBER incident with indicators reaches a second member (after
-  navigating: live updates come later); a TLP:RED post reaches its
-  recipient and nobody else; a suspended member loses the channel.
+  a TLP:AMBER incident with indicators appears on a second member's open
+  channel screen, live over the WebSocket (no reload); a TLP:RED post
+  reaches its recipient and nobody else; a suspended member's open screen
+  loses the channel as it happens.
+* Live: an open channel screen survives its isacd restarting (it
+  reconnects and resubscribes with `since`, and shows the post made
+  meanwhile through another instance), and goes to sign-in when the
+  session ends elsewhere (close code 1008).
 * Safety: a post and a comment full of HTML and javascript: links run
   nothing and load nothing; the policy is enforced by the browser (an
   injected inline script does not run, innerHTML refuses strings); the
@@ -39,6 +44,7 @@ import urllib.parse
 
 import pytest
 
+import conftest
 from conftest import DEFAULT_PASSWORD, ROOT, create_staff, totp_code, unique_email
 import community_helpers as ch
 from identity_helpers import wait_for_fresh_totp_step
@@ -111,6 +117,7 @@ class Browser:
         self.requests = []   # (url, the page that asked)
         self.failed = []     # (url, the page that asked, error, blocked reason)
         self.console = []    # browser console messages
+        self.frames = []     # ("sent" | "received", WebSocket text) of every tab
         self._sent = {}
 
     def tab(self, name):
@@ -130,6 +137,10 @@ class Browser:
                 sent = (params["request"]["url"], params.get("documentURL", ""))
                 self._sent[params["requestId"]] = sent
                 self.requests.append(sent)
+            elif msg["method"] == "Network.webSocketFrameSent":
+                self.frames.append(("sent", params["response"].get("payloadData", "")))
+            elif msg["method"] == "Network.webSocketFrameReceived":
+                self.frames.append(("received", params["response"].get("payloadData", "")))
             elif msg["method"] == "Network.loadingFailed":
                 url, page = self._sent.get(params["requestId"], ("?", "?"))
                 self.failed.append((url, page, params.get("errorText"), params.get("blockedReason")))
@@ -292,8 +303,10 @@ class Tab:
         return self.ready()
 
     def copied(self, label):
-        """The value of a copy field (an invitation link, a token)."""
-        self.wait_text(label)
+        """The value of a copy field (an invitation link, a token), once it
+        is there (its label's words may be on the screen before it is)."""
+        self.wait_for(lambda: self.d.execute_script(self.FIND_CONTROL + "return c !== null;", None, label),
+                      f"a control labelled {label!r}")
         return self.control(label).get_attribute("value")
 
     def fragment(self):
@@ -444,6 +457,25 @@ def write_post(tab, chid, title, body, tlp="TLP:AMBER", kind="incident", severit
     tab.click("Publish")
     tab.wait_heading(title)
     return tab.fragment().split("/")[2]
+
+
+def wait_live(tab):
+    """Wait until the open channel screen is subscribed over the WebSocket."""
+    tab.wait_for(lambda: tab.main().find_element(By.CSS_SELECTOR, ".live-badge")
+                 .get_attribute("data-live") == "on", "the channel to be live")
+
+
+def keep_screen(tab):
+    """Mark the page and the screen now shown: assert_same_screen() then
+    proves that neither was reloaded nor rendered again."""
+    tab.d.execute_script("window.keptPage = 1;"
+                         "document.querySelector('#main h1').dataset.kept = '1';")
+
+
+def assert_same_screen(tab):
+    kept = tab.d.execute_script("const h = document.querySelector('#main h1');"
+                                "return window.keptPage === 1 && h !== null && h.dataset.kept === '1';")
+    assert kept, f"[{tab.name}] the screen was reloaded or rendered again"
 
 
 def post_rows(tab):
@@ -600,7 +632,10 @@ def test_staff_onboard_a_cluster_and_its_owner_takes_over(server, cluster):
 def test_an_amber_incident_reaches_a_second_member(server, cluster, browser, screenshots):
     alice, bob = cluster["tabs"]["alice"], cluster["tabs"]["bob"]
     chid = cluster["chid"]
-    bob.open(f"/ch/{chid}")  # bob's screen is open before the post is made
+    # bob's screen is open, and live, before the post is made
+    bob.open(f"/ch/{chid}")
+    wait_live(bob)
+    keep_screen(bob)
     title = f"Phishing wave against pilots {cluster['tag']}"
     pid = write_post(alice, chid, title,
                      "Mails claiming to be from the **harbour master** ask for tide data.\n\n"
@@ -616,9 +651,10 @@ def test_an_amber_incident_reaches_a_second_member(server, cluster, browser, scr
                      "ipv4 203.0.113.7", "md5 d41d8cd98f00b204e9800998ecf8427e"):
         assert expected in table, table
 
-    # bob navigates (live updates come later) and finds it, labelled
-    bob.open(f"/ch/{chid}")
+    # it appears on bob's open screen, labelled, without a reload or a new screen
     bob.wait_text(title)
+    assert_same_screen(bob)
+    assert "fresh" in bob.main().find_element(By.CSS_SELECTOR, ".post-row").get_attribute("class")
     assert (title, "TLP:AMBER") in post_rows(bob)
     label = bob.main().find_element(By.CSS_SELECTOR, ".post-row .tlp")
     assert rgb(label.value_of_css_property("color")) == TLP_COLOURS["TLP:AMBER"]
@@ -715,6 +751,9 @@ def test_a_suspended_member_loses_the_channel(server, cluster):
     cid, chid = cluster["cid"], cluster["chid"]
     carol.open(f"/ch/{chid}")
     assert "# incidents" in carol.main().find_element(By.CSS_SELECTOR, "nav.side").text
+    wait_live(carol)
+    keep_screen(carol)
+    assert carol.main().find_elements(By.CSS_SELECTOR, ".post-row")
 
     owner.open(f"/c/{cid}/members")
     owner.wait_heading("Members")
@@ -722,6 +761,14 @@ def test_a_suspended_member_loses_the_channel(server, cluster):
     owner.click("Suspend", within=row)
     owner.wait_for(lambda: "suspended" in owner.main().find_element(
         By.CSS_SELECTOR, f"tr[data-user='{cluster['ids']['carol']}']").text, "carol suspended")
+
+    # carol's open screen loses the channel, its posts and its link, live
+    carol.wait_text("You can no longer read this channel")
+    assert_same_screen(carol)
+    assert not carol.main().find_elements(By.CSS_SELECTOR, ".post-row")
+    assert "# incidents" not in carol.main().find_element(By.CSS_SELECTOR, "nav.side").text
+    assert not carol.d.execute_script("return [...document.querySelectorAll('#main a')]"
+                                      ".some(a => a.textContent === 'Write a post')")
 
     carol.open(f"/c/{cid}")
     carol.wait_text("Your membership is suspended")
@@ -737,6 +784,60 @@ def test_a_suspended_member_loses_the_channel(server, cluster):
         By.CSS_SELECTOR, f"tr[data-user='{cluster['ids']['carol']}']").text, "carol reactivated")
     carol.open(f"/ch/{chid}")
     carol.wait_heading("# incidents")
+
+
+def test_an_open_screen_survives_a_restart_and_a_session_ending(pg, browser, start_server, monkeypatch):
+    """The console's isacd stops while a member's channel screen is open; a
+    post is made meanwhile through a second instance on the same database;
+    isacd comes back on the same address.  The open screen reconnects by
+    itself, subscribes again with `since`, and shows the post it missed,
+    with no reload.  Then the session is ended elsewhere: the socket closes
+    with 1008 and the console asks to sign in again."""
+    first = start_server()
+    other = start_server(db=first.db)
+    staff = ch.platform_account(first, role="staff", name="Rita Restart")
+    community, owner = ch.new_community(first, staff["token"])
+    chan = ch.new_channel(first, community["id"], owner["token"], name="watch")
+    member = ch.add_member(first, community["id"], owner["token"], owner["org_id"], name="Mo Member")
+
+    t = browser.tab("restart")
+    t.base = first.url
+    t.sign_in(member["email"])
+    t.open(f"/ch/{chan['id']}")
+    wait_live(t)
+    keep_screen(t)
+    seen = f"Posted while the console watched {ch.uid()}"
+    ch.expect(first.post(f"channels/{chan['id']}/posts", token=owner["token"], json={
+        "kind": "incident", "title": seen, "body": "x", "tlp": "TLP:GREEN"}), 201)
+    t.wait_text(seen)
+
+    first.stop()
+    t.wait_for(lambda: t.main().find_element(By.CSS_SELECTOR, ".live-badge").get_attribute("data-live") == "off",
+               "the screen to say it is reconnecting")
+    missed = f"Posted while the console was away {ch.uid()}"
+    ch.expect(other.post(f"channels/{chan['id']}/posts", token=owner["token"], json={
+        "kind": "incident", "title": missed, "body": "x", "tlp": "TLP:GREEN"}), 201)
+    browser.drain()
+    frames = len(browser.frames)
+
+    monkeypatch.setattr(conftest, "free_port", lambda: first.port)
+    again = start_server(db=first.db)
+    assert again.url == first.url
+    t.wait_text(missed, timeout=40)
+    wait_live(t)
+    assert_same_screen(t)
+    assert [r[0] for r in post_rows(t)] == [missed, seen]
+    browser.drain()
+    resumed = [json.loads(f) for d, f in browser.frames[frames:] if d == "sent"]
+    assert any(m.get("type") == "subscribe" and chan["id"] in m["channels"] and isinstance(m.get("since"), int)
+               for m in resumed), resumed
+
+    # the session ends elsewhere (signed out by another client): back to sign-in
+    session = t.d.execute_script("return sessionStorage.getItem('isacd.token')")
+    assert again.post("auth/logout", token=session).status_code == 204
+    t.wait_heading("Sign in")
+    assert "expired=1" in t.fragment()
+    assert t.d.execute_script("return sessionStorage.getItem('isacd.token')") is None
 
 
 # ---- safety ---------------------------------------------------------------------------
