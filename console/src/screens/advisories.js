@@ -154,14 +154,13 @@ export async function advisoryScreen(ctx) {
     }
     return h("section", { class: "panel", "aria-label": `Acknowledgements in ${c.name}` },
       h("h2", null, `Acknowledgements in ${c.name}`),
-      h("table", { class: "acks" },
+      h("div", { class: "scroll" }, h("table", { class: "acks" },
         h("thead", null, h("tr", null, h("th", { scope: "col" }, "Organisation"), h("th", { scope: "col" }, "State"),
           h("th", { scope: "col" }, "Note"))),
         h("tbody", null, got.organisations.map((o) => h("tr", null,
           h("th", { scope: "row" }, o.organisation.name),
           h("td", null, stateName(o.status), o.status && o.version < got.version ? ` (v${o.version})` : null),
-          h("td", null, o.note || "")))),
-      ));
+          h("td", null, o.note || "")))))));
   }));
 
   // staff: the counts, refreshed while the screen is open

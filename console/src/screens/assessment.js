@@ -53,7 +53,7 @@ export async function assessmentScreen(ctx) {
       qq.options.map((o) => {
         const id = `q-${qq.id}-${o.id}`;
         return h("div", { class: "radio" },
-          h("input", { type: "radio", id, name: `q.${qq.id}`, value: o.id, required: true }),
+          h("input", { type: "radio", id, name: `q.${qq.id}`, value: o.id }),
           h("label", { for: id }, pick(o.text, lang)));
       }),
       h("p", { class: "field-error", hidden: true })))));

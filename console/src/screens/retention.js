@@ -57,7 +57,7 @@ function holdBox({ held, reason, what, save }) {
 }
 
 function previewTable(p) {
-  return h("table", { class: "retention" },
+  return h("div", { class: "scroll" }, h("table", { class: "retention" },
     h("caption", null, "What the next purge deletes"),
     h("thead", null, h("tr", null,
       h("th", { scope: "col" }, "Channel"), h("th", { scope: "col" }, "Posts kept"),
@@ -69,7 +69,7 @@ function previewTable(p) {
           ? h("span", { class: "muted" }, ` (${Object.entries(c.retention_by_tlp).map(([t, n]) => `${t}: ${n}`).join(", ")})`)
           : null),
       h("td", null, c.legal_hold ? `yes${c.legal_hold_reason ? `: ${c.legal_hold_reason}` : ""}` : "no"),
-      h("td", null, due(c.due))))));
+      h("td", null, due(c.due)))))));
 }
 
 export async function retentionScreen(ctx) {
