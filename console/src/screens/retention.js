@@ -75,17 +75,23 @@ function previewTable(p) {
 export async function retentionScreen(ctx) {
   const { community: c, channels } = await communityContext(ctx.params.cid);
   const preview = await api.retention(c.id);
+  const facts = (p) => h("dl", { class: "facts" },
+    h("dt", null, "Posts kept"), h("dd", null, days(p.retention_days)),
+    h("dt", null, "Next purge"), h("dd", null, p.next_run_at ? when(p.next_run_at) : "run by the operator (isacd purge)"));
+  const factsBox = h("div", null, facts(preview));
   const previewBox = h("div", { class: "preview" }, previewTable(preview));
   const status = h("div", { role: "status" });
   const refresh = async () => {
     const p = await api.retention(c.id);
     replace(previewBox, previewTable(p));
+    replace(factsBox, facts(p));
     return p;
   };
   const byTlp = preview.retention_by_tlp || {};
   const retentionForm = form({
     submit: "Save retention",
     label: "Retention of the community",
+    novalidate: true, // the server's refusal, in its words, rather than the browser's bubble
     onSubmit: async (v) => {
       const body = {};
       const n = Number.parseInt(v.retention_days, 10);
@@ -114,9 +120,7 @@ export async function retentionScreen(ctx) {
   return withSide(communityNav(c, channels, "retention"),
     title("Retention and legal hold"),
     h("p", { class: "lead" }, "How long ", c.name, " keeps what its members post. Posts past their retention are deleted for good, with their comments, sightings and indicators."),
-    h("dl", { class: "facts" },
-      h("dt", null, "Posts kept"), h("dd", null, days(preview.retention_days)),
-      h("dt", null, "Next purge"), h("dd", null, preview.next_run_at ? when(preview.next_run_at) : "run by the operator (isacd purge)")),
+    factsBox,
     previewBox,
     h("section", { class: "panel" }, h("h2", null, "Retention"), retentionForm, status),
     h("section", { class: "panel" }, h("h2", null, "Legal hold of the whole community"),
@@ -153,6 +157,7 @@ export async function channelRetentionPanel(ctx, ch) {
     form({
       submit: "Save retention",
       label: "Retention of the channel",
+      novalidate: true,
       onSubmit: async (v) => {
         const n = Number.parseInt(v.retention_days, 10);
         const r = await api.updateChannel(ch.id, { retention_days: Number.isNaN(n) ? null : n });
