@@ -1,7 +1,10 @@
 // community.js - one community: what it is, how it is run, and the channels
 // the caller reads (with links to manage it for moderators and owners).
+// A channel the reader loses while the screen is open (realtime.js:
+// `revoked`) leaves its list and the side navigation.
 import * as api from "../api.js";
 import { h } from "../dom.js";
+import * as realtime from "../realtime.js";
 import { communityNav, confirmButton, notice, title, withSide } from "../ui.js";
 
 export async function communityScreen(ctx) {
@@ -57,5 +60,13 @@ export async function communityScreen(ctx) {
       ctx.go("/");
     })) : null,
   ];
-  return withSide(communityNav(c, channels, null), content);
+  const side = communityNav(c, channels, null);
+  const page = withSide(side, content);
+  for (const ch of channels) {
+    ctx.onLeave(realtime.watch(ch.id, (msg) => {
+      if (msg.type !== "revoked") return;
+      for (const a of page.querySelectorAll(`a[href="#/ch/${CSS.escape(ch.id)}"]`)) a.closest("li")?.remove();
+    }));
+  }
+  return page;
 }

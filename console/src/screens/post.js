@@ -129,6 +129,8 @@ export async function postScreen(ctx) {
         " · ", when(p.created_at),
         p.revision > 0 ? [" · edited ", when(p.updated_at)] : null,
         ch ? [" · in ", h("a", { href: `#/ch/${ch.id}` }, `# ${ch.name}`)] : null),
+      p.advisory ? h("p", { class: "meta" }, `An advisory of the agency (version ${p.advisory.version}): `,
+        h("a", { href: `#/advisories/${p.advisory.id}` }, "read it and acknowledge it for your organisation")) : null,
       p.shared_from ? h("p", { class: "meta" }, "Shared from ", h("a", { href: `#/p/${p.shared_from}` }, "another post")) : null,
       p.tlp === "TLP:RED" && p.recipients ? h("p", { class: "meta" }, "Recipients: ",
         p.recipients.map((id, i) => [i ? ", " : "", names.get(id) || "a member"])) : null,
