@@ -24,10 +24,21 @@
 --   sees who wrote something              isacd_shows_author
 --   sees a member on the roster           isacd_roster_shows
 --   may name a TLP:RED recipient          isacd_recipient_ok
+--   is platform staff                     isacd_is_staff
+--   receives an advisory                  isacd_advisory_rights(user): a
+--                                         copy the user may read (the post
+--                                         rule); staff see every advisory
+--   may read a knowledge article          isacd_article_visible
+--   speaks for an organisation            isacd_org_verdict (its users)
+--   the organisations of a community      isacd_community_organisations
+--   what an aggregate may describe        isacd_k_min (at least five
+--                                         organisations), and the posts
+--                                         the agency may count:
+--                                         isacd_agency_counts
 --
 -- and the verdict of a request, a word the C side maps to an HTTP answer
 -- in one table (auth/auth.c, api/api_access.c): isacd_community_verdict,
--- isacd_channel_verdict.
+-- isacd_channel_verdict, isacd_advisory_gate, isacd_org_verdict.
 --
 -- The table functions are inlinable SQL (one SELECT, STABLE, not STRICT):
 -- PostgreSQL plans a statement that joins them as if the rule were written
@@ -89,19 +100,24 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- The channels each member may know of, with what they may do there:
--- access 'moderate' (read, post, manage), 'post', 'read', or the standing
--- that keeps them out for now ('suspended', 'totp_required'); reads says
--- whether they may read it now.  A restricted channel is known only to
--- its explicit readers and to the community's moderators and owners; a
--- channel outside the set does not exist for the user.  Platform staff
--- who are not members have no channels at all.
+-- access 'moderate' (read, post, manage), 'post', 'read' (read, and take
+-- part under posts: comments, sightings, one's own posts), 'read_only'
+-- (the community's advisories channel, whose posting is 'agency': every
+-- member reads it, nobody writes in it or manages it, moderators and
+-- owners included; only the agency's advisories post there), or the
+-- standing that keeps them out for now ('suspended', 'totp_required');
+-- reads says whether they may read it now.  A restricted channel is known
+-- only to its explicit readers and to the community's moderators and
+-- owners; a channel outside the set does not exist for the user.
+-- Platform staff who are not members have no channels at all.
 CREATE FUNCTION isacd_channel_access()
 RETURNS TABLE (user_id uuid, channel_id uuid, community_id uuid, role text,
 	access text, reads boolean)
 LANGUAGE sql STABLE AS $$
 	SELECT s.user_id, ch.id, ch.community_id, s.role,
 		CASE WHEN s.state = 'active' THEN
-			CASE WHEN isacd_moderates(s.role) THEN 'moderate'
+			CASE WHEN ch.posting = 'agency' THEN 'read_only'
+			WHEN isacd_moderates(s.role) THEN 'moderate'
 			WHEN ch.posting = 'members' THEN 'post'
 			ELSE 'read' END
 		ELSE s.state END,
@@ -251,6 +267,76 @@ LANGUAGE sql STABLE AS $$
 					p_user, p_role))
 $$;
 
+-- ---- the agency ---------------------------------------------------------------
+
+-- Platform staff: the agency's people, who govern the platform and read no
+-- community's content unless they are members themselves.  The one
+-- spelling of it (an unknown user is not staff).
+CREATE FUNCTION isacd_is_staff(p_user uuid) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+	SELECT coalesce((SELECT u.platform_role = 'staff' FROM users u
+		WHERE u.id = p_user), false)
+$$;
+
+-- The advisories a user receives: each one with a copy the user may read
+-- now (the post rule, asked of the copies in the advisories channels the
+-- user reads), with the community of that copy and the user's role there.
+-- A withdrawn advisory has no copies left, so nobody receives it any
+-- more; staff see every advisory without receiving it
+-- (isacd_advisory_gate).
+CREATE FUNCTION isacd_advisory_rights(p_user uuid)
+RETURNS TABLE (advisory_id uuid, community_id uuid, post_id uuid,
+	role text)
+LANGUAGE sql STABLE AS $$
+	SELECT p.advisory_id, p.community_id, p.id, r.role
+	FROM isacd_channel_rights(p_user) r
+	JOIN channels ch ON ch.id = r.channel_id AND ch.posting = 'agency'
+	JOIN posts p ON p.channel_id = ch.id AND p.advisory_id IS NOT NULL
+	WHERE isacd_reads_post(r.reads, p.tlp, p.author_id, p.recipients,
+		p_user)
+$$;
+
+-- The organisations of a community: those of its members, in any
+-- standing.  Whose acknowledgements a community's moderators see, whom
+-- the agency's counts of a community count, whose self-assessments make
+-- its benchmark.
+CREATE FUNCTION isacd_community_organisations(p_community uuid)
+RETURNS TABLE (organisation_id uuid)
+LANGUAGE sql STABLE AS $$
+	SELECT DISTINCT u.organisation_id
+	FROM memberships m JOIN users u ON u.id = m.user_id
+	WHERE m.community_id = p_community
+$$;
+
+-- A knowledge article is public once published; a draft is the agency's
+-- (staff) alone.
+CREATE FUNCTION isacd_article_visible(p_status text, p_staff boolean)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT p_status = 'published' OR coalesce(p_staff, false)
+$$;
+
+-- The fewest organisations an aggregate may describe (k-anonymity): a
+-- benchmark, an insight or a cell of the threat picture over fewer is
+-- suppressed, never approximated.
+CREATE FUNCTION isacd_k_min() RETURNS integer
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT 5
+$$;
+
+-- Whether the agency may count a post of a community in its statistics:
+-- the community's owner opted in (statistics 'agency') and the post's TLP
+-- lets a number about it leave the community (TLP:CLEAR, GREEN and AMBER;
+-- never AMBER+STRICT or RED).  The agency's own advisories are not the
+-- communities' threat picture.
+CREATE FUNCTION isacd_agency_counts(p_statistics text, p_tlp text,
+	p_advisory uuid) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT p_statistics = 'agency'
+		AND p_tlp IN ('TLP:CLEAR', 'TLP:GREEN', 'TLP:AMBER')
+		AND p_advisory IS NULL
+$$;
+
 -- ---- verdicts ----------------------------------------------------------------
 --
 -- What a request may do, as one word: 'ok', or why not.  The C side maps
@@ -287,17 +373,21 @@ $$;
 
 -- A channel's (or a post's) verdict from the access column of
 -- isacd_channel_rights or isacd_post_rights (NULL: hidden, which is
--- p_hidden: 'channel_hidden' or 'post_hidden').  p_need: 'read', 'post',
--- 'moderate'.
+-- p_hidden: 'channel_hidden' or 'post_hidden').  p_need: 'read', 'write'
+-- (under a post: comment, sight, edit or delete one's own), 'post',
+-- 'moderate'.  In a read-only channel every need but 'read' is
+-- 'read_only'.
 CREATE FUNCTION isacd_channel_verdict(p_access text, p_need text,
 	p_hidden text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
 	SELECT CASE
 	WHEN p_access IS NULL THEN p_hidden
 	WHEN p_access = 'moderate'
-		OR (p_access = 'post' AND p_need IN ('read', 'post'))
-		OR (p_access = 'read' AND p_need = 'read') THEN 'ok'
-	WHEN p_access IN ('suspended', 'totp_required') THEN p_access
+		OR (p_access = 'post' AND p_need IN ('read', 'write', 'post'))
+		OR (p_access = 'read' AND p_need IN ('read', 'write'))
+		OR (p_access = 'read_only' AND p_need = 'read') THEN 'ok'
+	WHEN p_access IN ('suspended', 'totp_required', 'read_only')
+		THEN p_access
 	WHEN p_need = 'post' THEN 'cannot_post'
 	WHEN p_need = 'moderate' THEN 'not_moderator'
 	ELSE 'denied' END
@@ -339,4 +429,47 @@ LANGUAGE sql STABLE AS $$
 		r.channel_id, r.community_id, r.role, r.access
 	FROM (SELECT 1) one
 	LEFT JOIN isacd_post_rights(p_user) r ON r.post_id = p_post
+$$;
+
+-- A request on an advisory: one row, with its verdict and whether the user
+-- is staff.  p_need: 'see' (staff, or a receiver: isacd_advisory_rights),
+-- 'staff' (the agency's own view: a receiver who is not staff gets
+-- 'not_staff'), 'ack' (a receiver, for their organisation: staff who
+-- receive nothing get 'not_recipient').  An advisory the user neither
+-- receives nor, as staff, sees is 'advisory_hidden', exactly as an
+-- unknown id.
+CREATE FUNCTION isacd_advisory_gate(p_user uuid, p_advisory uuid,
+	p_need text)
+RETURNS TABLE (verdict text, staff boolean, receives boolean)
+LANGUAGE sql STABLE AS $$
+	SELECT CASE
+		WHEN a.id IS NULL OR NOT (s.staff OR x.receives)
+			THEN 'advisory_hidden'
+		WHEN p_need = 'see' THEN 'ok'
+		WHEN p_need = 'staff' THEN
+			CASE WHEN s.staff THEN 'ok' ELSE 'not_staff' END
+		WHEN p_need = 'ack' THEN
+			CASE WHEN x.receives THEN 'ok' ELSE 'not_recipient' END
+		ELSE 'denied' END,
+		s.staff, x.receives
+	FROM (SELECT isacd_is_staff(p_user) AS staff) s
+	LEFT JOIN advisories a ON a.id = p_advisory
+	CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1
+		FROM isacd_advisory_rights(p_user) r
+		WHERE r.advisory_id = p_advisory) AS receives) x
+$$;
+
+-- Whether the user speaks for organisation p_org: its own users do;
+-- nobody else (not moderators, not staff) sees or makes its
+-- self-assessments.  'organisation_not_found' for an unknown one (every
+-- organisation is visible to everyone signed in), 'not_your_organisation'
+-- otherwise.
+CREATE FUNCTION isacd_org_verdict(p_user uuid, p_org uuid) RETURNS text
+LANGUAGE sql STABLE AS $$
+	SELECT CASE
+		WHEN NOT EXISTS (SELECT 1 FROM organisations o WHERE o.id = p_org)
+			THEN 'organisation_not_found'
+		WHEN EXISTS (SELECT 1 FROM users u WHERE u.id = p_user
+			AND u.organisation_id = p_org) THEN 'ok'
+		ELSE 'not_your_organisation' END
 $$;

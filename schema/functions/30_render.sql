@@ -109,6 +109,7 @@ LANGUAGE sql STABLE AS $$
 		'retention_by_tlp', c.retention_by_tlp,
 		'require_totp', c.require_totp,
 		'erase_content_on_leave', c.erase_content_on_leave,
+		'statistics', c.statistics,
 		'member_count', CASE
 			WHEN p_staff THEN (SELECT count(*) FROM memberships m
 				WHERE m.community_id = c.id)
@@ -215,7 +216,8 @@ $$;
 -- ---- posts -----------------------------------------------------------------
 
 -- A post as the user sees it (role and access from isacd_post_rights or
--- isacd_channel_rights), with, per indicator, how many other posts the
+-- isacd_channel_rights), with its advisory ({id, version}) when it is a
+-- community's copy of one of the agency's advisories, and, per indicator, how many other posts the
 -- user may read carry it (seen_in: an index-only count, isacd_may_read
 -- asked of the indicator row's copies of its post).  Call it as
 -- (SELECT v.j FROM isacd_post_view(p, ...) v): one row, inlined into the
@@ -257,13 +259,16 @@ LANGUAGE sql STABLE AS $$
 						o.recipients, (SELECT x.readable
 						FROM isacd_readable(p_user) x), p_user))
 			THEN p.shared_from END,
+		'advisory', CASE WHEN p.advisory_id IS NOT NULL THEN (SELECT
+				json_build_object('id', a.id, 'version', a.version)
+			FROM advisories a WHERE a.id = p.advisory_id) END,
 		'created_at', isacd_ts(p.created_at),
 		'updated_at', isacd_ts(p.updated_at),
 		'revision', p.revision,
 		'can_edit', p.author_id = p_user
-			AND isacd_channel_verdict(p_access, 'read', NULL) = 'ok',
+			AND isacd_channel_verdict(p_access, 'write', NULL) = 'ok',
 		'can_delete', (p.author_id = p_user
-				AND isacd_channel_verdict(p_access, 'read', NULL) = 'ok')
+				AND isacd_channel_verdict(p_access, 'write', NULL) = 'ok')
 			OR isacd_channel_verdict(p_access, 'moderate', NULL) = 'ok')
 $$;
 

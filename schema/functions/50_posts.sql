@@ -13,7 +13,8 @@
 -- 'no_recipients', 'bad_recipients', 'recipients_not_red' (422),
 -- 'tlp_share' (422: only TLP:CLEAR and TLP:GREEN may leave their channel),
 -- 'same_channel' (422), 'comment_not_found' (404), 'sighting_exists'
--- (409), 'unchanged', 'ok'.
+-- (409), 'read_only' (403: the advisories channel, where only the agency
+-- posts and nobody writes under its posts), 'unchanged', 'ok'.
 
 -- The TLP rules of a post's audience for user p_user (role p_role) in
 -- p_channel: NULL when they hold.  TLP:RED needs recipients the user may
@@ -127,7 +128,7 @@ DECLARE
 	new_rcpt uuid[];
 BEGIN
 	SELECT * INTO r FROM isacd_post_rights(p_user) x WHERE x.post_id = p_post;
-	outcome := isacd_channel_verdict(r.access, 'read', 'post_hidden');
+	outcome := isacd_channel_verdict(r.access, 'write', 'post_hidden');
 	IF outcome <> 'ok' THEN
 		RETURN NEXT; RETURN;
 	END IF;
@@ -193,7 +194,7 @@ DECLARE
 	o posts;
 BEGIN
 	SELECT * INTO r FROM isacd_post_rights(p_user) x WHERE x.post_id = p_post;
-	outcome := isacd_channel_verdict(r.access, 'read', 'post_hidden');
+	outcome := isacd_channel_verdict(r.access, 'write', 'post_hidden');
 	IF outcome <> 'ok' THEN
 		RETURN NEXT; RETURN;
 	END IF;
@@ -303,7 +304,7 @@ BEGIN
 		outcome := i.outcome; RETURN NEXT; RETURN;
 	END IF;
 	SELECT * INTO r FROM isacd_post_rights(p_user) x WHERE x.post_id = p_post;
-	outcome := isacd_channel_verdict(r.access, 'read', 'post_hidden');
+	outcome := isacd_channel_verdict(r.access, 'write', 'post_hidden');
 	IF outcome <> 'ok' THEN
 		RETURN NEXT; RETURN;
 	END IF;
@@ -336,7 +337,7 @@ DECLARE
 	c comments;
 BEGIN
 	SELECT * INTO r FROM isacd_post_rights(p_user) x WHERE x.post_id = p_post;
-	outcome := isacd_channel_verdict(r.access, 'read', 'post_hidden');
+	outcome := isacd_channel_verdict(r.access, 'write', 'post_hidden');
 	IF outcome <> 'ok' THEN
 		RETURN NEXT; RETURN;
 	END IF;
@@ -387,7 +388,7 @@ BEGIN
 		outcome := i.outcome; RETURN NEXT; RETURN;
 	END IF;
 	SELECT * INTO r FROM isacd_post_rights(p_user) x WHERE x.post_id = p_post;
-	outcome := isacd_channel_verdict(r.access, 'read', 'post_hidden');
+	outcome := isacd_channel_verdict(r.access, 'write', 'post_hidden');
 	IF outcome <> 'ok' THEN
 		RETURN NEXT; RETURN;
 	END IF;
@@ -424,7 +425,11 @@ $$;
 -- no more posts than the page shows -- the ordered walk of
 -- posts_channel_idx, cut at the limit -- whatever the statistics say: a
 -- generic plan, not knowing the limit, took a bitmap of the whole channel
--- and sorted it (a page of 50 read 950 posts in a channel of 1,000).
+-- and sorted it (a page of 50 read 950 posts in a channel of 1,000), and
+-- no other index orders posts by time (0019).  A page after a cursor is a
+-- statement of its own, so that the cursor starts the walk in every plan
+-- (as "no cursor or before it" it was a filter of a generic plan: a deep
+-- page read every newer post of the channel).
 CREATE FUNCTION isacd_channel_page(p_user uuid, p_channel uuid,
 	p_reads boolean, p_kind text, p_tlp text, p_tag text,
 	p_time timestamptz, p_id uuid, p_limit integer)
@@ -433,16 +438,28 @@ LANGUAGE plpgsql STABLE
 SET enable_bitmapscan = off SET enable_sort = off SET enable_seqscan = off
 AS $$
 BEGIN
-	-- (plpgsql: the statement is planned once per connection, not per call)
-	RETURN QUERY
-	SELECT p.id, p.created_at FROM posts p
-	WHERE p_reads AND p.channel_id = p_channel
-		AND isacd_reads_post(p_reads, p.tlp, p.author_id, p.recipients,
-			p_user)
-		AND (p_kind IS NULL OR p.kind = p_kind)
-		AND (p_tlp IS NULL OR p.tlp = p_tlp)
-		AND (p_tag IS NULL OR p.tags @> ARRAY[p_tag])
-		AND (p_time IS NULL OR (p.created_at, p.id) < (p_time, p_id))
-	ORDER BY p.created_at DESC, p.id DESC LIMIT p_limit;
+	-- (plpgsql: each statement is planned once per connection, not per call)
+	IF p_time IS NULL THEN
+		RETURN QUERY
+		SELECT p.id, p.created_at FROM posts p
+		WHERE p_reads AND p.channel_id = p_channel
+			AND isacd_reads_post(p_reads, p.tlp, p.author_id, p.recipients,
+				p_user)
+			AND (p_kind IS NULL OR p.kind = p_kind)
+			AND (p_tlp IS NULL OR p.tlp = p_tlp)
+			AND (p_tag IS NULL OR p.tags @> ARRAY[p_tag])
+		ORDER BY p.created_at DESC, p.id DESC LIMIT p_limit;
+	ELSE
+		RETURN QUERY
+		SELECT p.id, p.created_at FROM posts p
+		WHERE p_reads AND p.channel_id = p_channel
+			AND (p.created_at, p.id) < (p_time, p_id)
+			AND isacd_reads_post(p_reads, p.tlp, p.author_id, p.recipients,
+				p_user)
+			AND (p_kind IS NULL OR p.kind = p_kind)
+			AND (p_tlp IS NULL OR p.tlp = p_tlp)
+			AND (p_tag IS NULL OR p.tags @> ARRAY[p_tag])
+		ORDER BY p.created_at DESC, p.id DESC LIMIT p_limit;
+	END IF;
 END
 $$;

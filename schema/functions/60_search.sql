@@ -52,8 +52,7 @@ LANGUAGE sql IMMUTABLE STRICT AS $$
 		websearch_to_tsquery('simple', p_q) AS si) x
 $$;
 
--- The pieces of search's statements (isacd_search_window and
--- isacd_search_listed), written once.
+-- The pieces of search's statements, written once.
 CREATE FUNCTION isacd_search_sql(p_part text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
 	SELECT CASE p_part
@@ -65,168 +64,285 @@ LANGUAGE sql IMMUTABLE AS $$
 		AND ($4::uuid IS NULL OR p.community_id = $4)
 		AND ($5::text IS NULL OR p.kind = $5)
 		AND ($6::text IS NULL OR p.tlp = $6)$m$
-	-- a window's posts, newest first, as three arrays
+	-- $7 since, $8 and $9 the window's bound, $11 and $12 the time range
+	-- being looked at: [$11, $12)
+	WHEN 'in range' THEN $r$
+		($7::timestamptz IS NULL OR p.created_at >= $7)
+		AND ($8::timestamptz IS NULL OR (p.created_at, p.id) < ($8, $9))
+		AND ($11::timestamptz IS NULL OR p.created_at >= $11)
+		AND p.created_at < $12$r$
+	-- the newest $10 of them, as three arrays newest first
 	WHEN 'arrays' THEN $a$
 		SELECT array_agg(w.id ORDER BY w.created_at DESC, w.id DESC) AS ids,
 			array_agg(w.created_at ORDER BY w.created_at DESC, w.id DESC)
 				AS times,
 			array_agg(w.rank ORDER BY w.created_at DESC, w.id DESC) AS ranks
 		FROM (SELECT p.id, p.created_at, ts_rank(p.search, $1) AS rank$a$
+	WHEN 'newest' THEN $n$
+		ORDER BY p.created_at DESC, p.id DESC LIMIT $10) w$n$
 	END
 $$;
 
--- The newest p_want posts the user may read that match q, at or after
--- p_since and older than the bound, as the GIN index lists them: with
--- index and sequential scans off, the plan is a bitmap of the GIN index,
--- with the created_at index's when the range is short, so that only the
--- matches are read (an ordered walk of the created_at index, which the
--- planner would often pick, reads every post on the way).
+-- The three ways search_window finds the newest matches of a time range
+-- [p_from, p_to) (p_from NULL: from the first post).  Each is a statement
+-- of its own with the planner settings that give it its plan; a SET on a
+-- function ends with it, and JIT is off (a plan priced with a disabled
+-- node would be compiled, for a second).
+
+-- By the index's words and communities, in no time order: every match in
+-- the communities p_communities (those of the channels the user reads)
+-- is read, then the newest kept.  The plan is a bitmap of the index (the
+-- planner decides whether to ask it per community); the time range is
+-- checked on the posts read (OFFSET 0 keeps it out of the scan: a bitmap
+-- of the created_at index over a long range costs more than it saves).
 CREATE FUNCTION isacd_search_listed(p_q tsquery, p_readable jsonb,
 	p_user uuid, p_community uuid, p_kind text, p_tlp text,
 	p_since timestamptz, p_before_time timestamptz, p_before_id uuid,
-	p_want integer,
+	p_want integer, p_from timestamptz, p_to timestamptz,
+	p_communities uuid[],
 	OUT ids uuid[], OUT times timestamptz[], OUT ranks float4[])
 LANGUAGE plpgsql STABLE
-SET enable_indexscan = off SET enable_seqscan = off AS $$
+SET enable_indexscan = off SET enable_seqscan = off SET jit = off AS $$
 BEGIN
 	EXECUTE isacd_search_sql('arrays') || $g$
-		FROM posts p WHERE $g$ || isacd_search_sql('matching') || $g$
-			AND ($7::timestamptz IS NULL OR p.created_at >= $7)
-			AND ($8::timestamptz IS NULL OR (p.created_at, p.id) < ($8, $9))
-		ORDER BY p.created_at DESC, p.id DESC LIMIT $10) w$g$
+		FROM (SELECT * FROM posts p WHERE p.community_id = ANY ($13)
+			AND $g$ || isacd_search_sql('matching') || $g$ OFFSET 0) p
+		WHERE $g$ || isacd_search_sql('in range')
+		|| isacd_search_sql('newest')
 	INTO ids, times, ranks
 	USING p_q, p_readable, p_user, p_community, p_kind, p_tlp, p_since,
-		p_before_time, p_before_id, p_want;
+		p_before_time, p_before_id, p_want, p_from, p_to, p_communities;
+END
+$$;
+
+-- By the index's hours and days (UTC): one index scan per hour or day
+-- lists the matches made then, and only those are read.  The time range
+-- is the whole days inside it and the hours of the partial days at its
+-- ends, and is checked exactly on the posts read (kept out of the scan
+-- as for listing).
+CREATE FUNCTION isacd_search_hours(p_q tsquery, p_readable jsonb,
+	p_user uuid, p_community uuid, p_kind text, p_tlp text,
+	p_since timestamptz, p_before_time timestamptz, p_before_id uuid,
+	p_want integer, p_from timestamptz, p_to timestamptz,
+	p_hours timestamp[], p_days timestamp[],
+	OUT ids uuid[], OUT times timestamptz[], OUT ranks float4[])
+LANGUAGE plpgsql STABLE
+SET enable_indexscan = off SET enable_seqscan = off SET jit = off AS $$
+BEGIN
+	EXECUTE isacd_search_sql('arrays') || $g$
+		FROM (SELECT * FROM posts p
+			WHERE (date_trunc('hour', p.created_at AT TIME ZONE 'UTC')
+					= ANY ($13)
+				OR date_trunc('day', p.created_at AT TIME ZONE 'UTC')
+					= ANY ($14))
+				AND $g$ || isacd_search_sql('matching') || $g$ OFFSET 0) p
+		WHERE $g$ || isacd_search_sql('in range')
+		|| isacd_search_sql('newest')
+	INTO ids, times, ranks
+	USING p_q, p_readable, p_user, p_community, p_kind, p_tlp, p_since,
+		p_before_time, p_before_id, p_want, p_from, p_to, p_hours, p_days;
+END
+$$;
+
+-- By the channels the user reads (p_channels): each channel's posts of
+-- the range, by the channel's index, every one of them read and matched
+-- (the way for a common word, which most of them hold).
+CREATE FUNCTION isacd_search_walked(p_q tsquery, p_readable jsonb,
+	p_user uuid, p_community uuid, p_kind text, p_tlp text,
+	p_since timestamptz, p_before_time timestamptz, p_before_id uuid,
+	p_want integer, p_from timestamptz, p_to timestamptz,
+	p_channels uuid[],
+	OUT ids uuid[], OUT times timestamptz[], OUT ranks float4[])
+LANGUAGE plpgsql STABLE
+SET enable_bitmapscan = off SET enable_seqscan = off SET jit = off AS $$
+BEGIN
+	EXECUTE isacd_search_sql('arrays') || $g$
+		FROM unnest($13::uuid[]) c (id)
+		CROSS JOIN LATERAL (SELECT * FROM posts p
+			WHERE p.channel_id = c.id AND $g$ || isacd_search_sql('in range')
+			|| $g$ OFFSET 0) p
+		WHERE $g$ || isacd_search_sql('matching')
+		|| isacd_search_sql('newest')
+	INTO ids, times, ranks
+	USING p_q, p_readable, p_user, p_community, p_kind, p_tlp, p_since,
+		p_before_time, p_before_id, p_want, p_from, p_to, p_channels;
 END
 $$;
 
 -- One window of a search: the 500 newest posts the user may read that
--- match q, older than the bound (when given), with their rank.  Where they
--- are found decides the cost, and the planner's model misjudges it (it
--- prices a tsvector match at one operator, ~100x too low), so the choice
--- is made here, with costs measured on 1,000,000 posts (microseconds):
--- walking the newest posts, 2.7 a post; the GIN index's list of the
--- matches, 0.2 a match, and 1 a match read; the created_at index's list
--- of a time range, 0.2 a post.
+-- match q, older than the bound (when given), with their rank.  It walks
+-- back through time from the bound, a range at a time, each range as
+-- long as the rate of readable matches says it takes to fill the window
+-- (and a quarter again), and finds each range's matches the cheapest of
+-- three ways: by the hours and days of the index (isacd_search_hours), by
+-- the channels the user reads (isacd_search_walked), or, for all that is
+-- left, by the words and communities alone (isacd_search_listed).  The
+-- planner cannot choose among them (it prices a tsvector match at one
+-- operator, ~100x too low), so the choice is made here, with costs in
+-- microseconds from EXPLAIN ANALYZE on 1,000,000 posts (their ratios are
+-- what counts): an index scan 20, and 0.004 a posting of the words it
+-- goes through (a common word's postings are spread over every hour, so
+-- a scan of an hour decodes them all); reading a match 1.5; reading and
+-- matching a post 2.7, and 2 a channel to start.  The estimates rest on
+-- the planner's count of the word's matches, the user's share of the
+-- channels taken as its share of the posts, all spread evenly over the
+-- time from the first post to the last.  A range that finds none makes
+-- the next eight times as long; one that finds some sets the rate.  The
+-- way that lists all that is left wins unless a range costs half of it
+-- or less: a range may not be the last (the rate is a guess until one
+-- has found some; a word whose matches are all in communities the user
+-- is not in costs a range, then the listing).
 --
---   * a word the statistics say is in at most p_gin_first posts: the GIN
---     index lists its posts, the newest 500 readable kept;
---   * a commoner one: walk the newest p_walk posts.  If that did not fill
---     the window, the share of walked posts that were readable matches
---     tells how much further the rest lies (counted twice over): walk on
---     when that is cheaper, else ask both indexes for the matches of the
---     time range the rest should lie in, so that only those are read, and
---     for any still missing, the GIN index's list of everything older.
---
--- Every way gives the same window; only its cost differs (the last three
--- parameters are there for the tests that show it).
+-- Every way gives the same window; only its cost differs (p_way and
+-- p_span are there for the tests that show it: 'listed', 'hours' or
+-- 'walked' for every range, and the first range's length).
 CREATE FUNCTION isacd_search_window(p_q tsquery, p_readable jsonb,
 	p_user uuid, p_community uuid, p_kind text, p_tlp text,
 	p_since timestamptz, p_before_time timestamptz, p_before_id uuid,
-	p_gin_first float8 DEFAULT 20000, p_walk integer DEFAULT 2000,
-	p_walk_us float8 DEFAULT 2.7,
+	p_way text DEFAULT NULL, p_span interval DEFAULT NULL,
 	OUT ids uuid[], OUT times timestamptz[], OUT ranks float4[])
 -- (VOLATILE only because PostgreSQL allows EXPLAIN in no other kind; it
 -- reads and writes nothing else)
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE SET jit = off AS $$
 DECLARE
-	-- $1 query, $2 readable, $3 user, $4 community, $5 kind, $6 tlp,
-	-- $7 since, $8 and $9 the bound, $10 how many, $11 how many to walk
-	older CONSTANT text := $o$
-		($7::timestamptz IS NULL OR p.created_at >= $7)
-		AND ($8::timestamptz IS NULL OR (p.created_at, p.id) < ($8, $9))$o$;
-	-- the walk: the newest $11 posts, then the matching ones among them
-	walk CONSTANT text := isacd_search_sql('arrays') || $w$
-		FROM (SELECT * FROM posts p WHERE $w$ || older || $w$
-			ORDER BY p.created_at DESC, p.id DESC LIMIT $11) p
-		WHERE $w$ || isacd_search_sql('matching') || $w$
-		ORDER BY p.created_at DESC, p.id DESC LIMIT $10) w$w$;
+	scan_us CONSTANT float8 := 20;
+	posting_us CONSTANT float8 := 0.004;
+	match_us CONSTANT float8 := 1.5;
+	post_us CONSTANT float8 := 2.7;
+	channel_us CONSTANT float8 := 2;
+	chans uuid[];
+	comms uuid[];
 	plan json;
-	estimate float8;
+	matches float8;
+	reach float8;
 	total float8;
+	channel_count float8;
+	first_at timestamptz;
+	last_at timestamptz;
+	span float8;
+	rate float8;
+	lo timestamptz;
+	hi timestamptz;
+	floor_at timestamptz;
+	seconds float8;
+	from_utc timestamp;
+	to_utc timestamp;
+	day_from timestamp;
+	day_to timestamp;
+	hours timestamp[];
+	days timestamp[];
+	list_cost float8;
+	hours_cost float8;
+	walk_cost float8;
+	way text;
 	want integer := 500;
-	walked integer := p_walk;
 	found integer;
-	walk_from timestamptz;
-	low timestamptz;
-	bound_time timestamptz := p_before_time;
-	bound_id uuid := p_before_id;
+	first boolean := true;
 	more record;
 BEGIN
+	-- the channels the user reads (in the community asked for), and their
+	-- communities: a post elsewhere is not readable
+	SELECT array_agg(ch.id), array_agg(DISTINCT ch.community_id)
+	INTO chans, comms
+	FROM jsonb_object_keys(p_readable) k JOIN channels ch ON ch.id = k::uuid
+	WHERE p_community IS NULL OR ch.community_id = p_community;
+	-- (by posts_created_utc_idx)
+	SELECT min(p.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
+		max(p.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+	INTO first_at, last_at FROM posts p;
+	IF chans IS NULL OR last_at IS NULL THEN
+		RETURN;
+	END IF;
 	EXECUTE 'EXPLAIN (FORMAT JSON) SELECT 1 FROM posts p WHERE p.search @@ $1'
 		INTO plan USING p_q;
-	estimate := (plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8;
-	IF estimate > p_gin_first THEN
-		SELECT greatest(c.reltuples, 1) INTO total FROM pg_class c
-		WHERE c.oid = 'posts'::regclass;
-		FOR step IN 1 .. 4 LOOP
-			walk_from := bound_time;
-			IF walk_from IS NULL THEN
-				SELECT max(p.created_at) INTO walk_from FROM posts p
-				WHERE p_since IS NULL OR p.created_at >= p_since;
-			END IF;
-			EXECUTE walk INTO more
-				USING p_q, p_readable, p_user, p_community, p_kind, p_tlp,
-					p_since, bound_time, bound_id, want, walked;
-			found := coalesce(cardinality(more.ids), 0);
-			ids := ids || more.ids;
-			times := times || more.times;
-			ranks := ranks || more.ranks;
-			want := want - found;
-			IF want = 0 THEN
-				RETURN;
-			END IF;
-			-- the window is not full, so the walk went through all its
-			-- posts: the last of them bounds what is left (none: the end)
-			EXECUTE 'SELECT p.created_at, p.id FROM posts p WHERE ' || older
-				|| ' ORDER BY p.created_at DESC, p.id DESC OFFSET $10 - 1'
-				|| ' LIMIT 1'
-				INTO bound_time, bound_id
-				USING p_q, p_readable, p_user, p_community, p_kind, p_tlp,
-					p_since, bound_time, bound_id, walked;
-			IF bound_id IS NULL THEN
-				RETURN;
-			END IF;
-			IF found = 0 THEN
-				-- nothing the user may read matched: the matches lie further
-				-- back than the statistics say (a burst of other posts, or of
-				-- channels the user does not read), and no rate is known yet.
-				-- Walk four times as far while that costs less than listing
-				-- every match (~1.2 us a match), else list them.
-				walked := walked * 4;
-				EXIT WHEN step = 4 OR p_walk_us * walked > 1.2 * estimate;
-				CONTINUE;
-			END IF;
-			-- the posts the rest should lie in, at the rate found
-			walked := least(ceil(2.0 * want * walked / found), 1e7)::integer;
-			IF step = 4 OR p_walk_us * walked / 2
-					> 0.2 * estimate + 0.2 * walked
-						+ estimate * walked / total THEN
-				low := bound_time
-					- (walk_from - bound_time) * (2.0 * want / found);
-				EXIT WHEN p_since IS NOT NULL AND low <= p_since;
-				more := isacd_search_listed(p_q, p_readable, p_user,
-					p_community, p_kind, p_tlp, low, bound_time, bound_id,
-					want);
-				ids := ids || more.ids;
-				times := times || more.times;
-				ranks := ranks || more.ranks;
-				want := want - coalesce(cardinality(more.ids), 0);
-				IF want = 0 THEN
-					RETURN;
-				END IF;
-				-- the rest is older than the range
-				bound_time := low;
-				bound_id := '00000000-0000-0000-0000-000000000000';
-				EXIT;
-			END IF;
-		END LOOP;
-	END IF;
-	more := isacd_search_listed(p_q, p_readable, p_user, p_community,
-		p_kind, p_tlp, p_since, bound_time, bound_id, want);
-	ids := ids || more.ids;
-	times := times || more.times;
-	ranks := ranks || more.ranks;
+	matches := (plan -> 0 -> 'Plan' ->> 'Plan Rows')::float8;
+	-- the posts the user reads: its share of the channels, of the posts
+	SELECT greatest(max(c.reltuples) FILTER (WHERE c.oid = 'posts'::regclass),
+			1),
+		greatest(max(c.reltuples) FILTER (WHERE c.oid = 'channels'::regclass),
+			cardinality(chans))
+	INTO total, channel_count FROM pg_class c
+	WHERE c.oid IN ('posts'::regclass, 'channels'::regclass);
+	reach := total * cardinality(chans) / channel_count;
+	span := greatest(extract(epoch FROM last_at - first_at), 1);
+	-- readable matches a second, as if spread evenly
+	rate := matches * least(reach / total, 1) / span;
+	hi := least(p_before_time, last_at) + interval '1 microsecond';
+	floor_at := greatest(first_at, p_since);
+	LOOP
+		EXIT WHEN hi <= floor_at;
+		-- the next range: where the rest of the window should lie
+		seconds := CASE WHEN p_span IS NOT NULL AND first
+			THEN extract(epoch FROM p_span)
+			ELSE greatest(1.25 * want / greatest(rate, 1e-12), 0.001) END;
+		lo := CASE WHEN seconds >= extract(epoch FROM hi - floor_at)
+			THEN floor_at ELSE hi - seconds * interval '1 second' END;
+		-- its whole days (UTC) and the hours at its ends
+		from_utc := lo AT TIME ZONE 'UTC';
+		to_utc := hi AT TIME ZONE 'UTC';
+		day_from := date_trunc('day', from_utc + interval '1 day'
+			- interval '1 microsecond');
+		day_to := date_trunc('day', to_utc);
+		IF day_from < day_to THEN
+			days := ARRAY(SELECT generate_series(day_from,
+				day_to - interval '1 day', interval '1 day'));
+			hours := ARRAY(SELECT generate_series(date_trunc('hour', from_utc),
+					day_from - interval '1 hour', interval '1 hour')
+				UNION ALL SELECT generate_series(day_to, date_trunc('hour',
+					to_utc - interval '1 microsecond'), interval '1 hour'));
+		ELSE
+			days := '{}';
+			hours := ARRAY(SELECT generate_series(date_trunc('hour', from_utc),
+				date_trunc('hour', to_utc - interval '1 microsecond'),
+				interval '1 hour'));
+		END IF;
+		-- what each way would cost: listing reads every match in the
+		-- user's communities, however old (a bitmap has no order)
+		list_cost := least(cardinality(comms) * (scan_us
+				+ posting_us * matches) + matches * reach / total * match_us,
+			scan_us + posting_us * matches + matches * match_us);
+		hours_cost := (cardinality(hours) + cardinality(days))
+				* (scan_us + posting_us * matches)
+			+ matches * least(extract(epoch FROM date_trunc('hour',
+				to_utc - interval '1 microsecond') + interval '1 hour'
+				- date_trunc('hour', from_utc)) / span, 1) * match_us;
+		walk_cost := cardinality(chans) * channel_us
+			+ reach * least(extract(epoch FROM hi - lo) / span, 1) * post_us;
+		way := coalesce(p_way, CASE
+			WHEN list_cost <= 2 * least(hours_cost, walk_cost) THEN 'listed'
+			WHEN hours_cost <= walk_cost THEN 'hours'
+			ELSE 'walked' END);
+		RAISE DEBUG 'search window: % [%, %), us: listed %, hours % (% scans)'
+			', walked % (% channels)', way, lo, hi, round(list_cost),
+			round(hours_cost), cardinality(hours) + cardinality(days),
+			round(walk_cost), cardinality(chans);
+		IF way = 'listed' THEN
+			-- everything left, at once
+			lo := NULL;
+			more := isacd_search_listed(p_q, p_readable, p_user, p_community,
+				p_kind, p_tlp, p_since, p_before_time, p_before_id, want,
+				NULL, hi, comms);
+		ELSIF way = 'hours' THEN
+			more := isacd_search_hours(p_q, p_readable, p_user, p_community,
+				p_kind, p_tlp, p_since, p_before_time, p_before_id, want, lo,
+				hi, hours, days);
+		ELSE
+			more := isacd_search_walked(p_q, p_readable, p_user, p_community,
+				p_kind, p_tlp, p_since, p_before_time, p_before_id, want, lo,
+				hi, chans);
+		END IF;
+		found := coalesce(cardinality(more.ids), 0);
+		ids := ids || more.ids;
+		times := times || more.times;
+		ranks := ranks || more.ranks;
+		want := want - found;
+		EXIT WHEN want = 0 OR lo IS NULL OR lo <= floor_at;
+		rate := CASE WHEN found > 0
+			THEN found / greatest(extract(epoch FROM hi - lo), 1e-6)
+			ELSE rate / 8 END;
+		hi := lo;
+		first := false;
+	END LOOP;
 END
 $$;
 

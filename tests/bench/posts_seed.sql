@@ -1,15 +1,19 @@
 -- posts_seed.sql: the data set of tests/bench/posts.sh, in our own schema.
 --
 -- 50 communities with 20 channels each (1,000 channels: 18 community-wide,
--- 2 restricted, in each), 20 organisations, 400 authors, and one bench
--- member in 20 of the communities who reads one restricted channel of each.
+-- 2 restricted, in each), 20 organisations, 400 authors, one bench member
+-- in 20 of the communities who reads one restricted channel of each, and
+-- one bench reader in one community (community 2: 2% of the posts).
 -- 1,000,000 posts: channel 1 holds exactly one, channel 2 is the biggest
 -- (50,000), the rest are spread evenly; TLPs mixed (5 % TLP:RED with two
 -- recipients, of whom the bench member is one in half of them); bodies of
--- 500 bytes; every title says "phishing" (a common word), ten say
--- "zeppelin" (a rare one); 3 indicators per post from a pool in which values repeat
--- across communities, plus one value in exactly 5,000 posts and one in
--- exactly one.  Loaded with plain SQL, then ANALYZE.
+-- 500 bytes; every title says "phishing" (a common word), one in 50 has
+-- each tag tag0..tag49; rare words: "narwhal" in one title, "zeppelin" in
+-- ten, "walrus" in 100, and "kraken" (~950) and "basilisk" (~14,000) only
+-- in communities neither bench user is in; 3 indicators per post from a
+-- pool in which values repeat across communities, plus one value in
+-- exactly 5,000 posts and one in exactly one.  Loaded with plain SQL, then
+-- ANALYZE.
 \set ON_ERROR_STOP 1
 SET synchronous_commit = off;
 SET maintenance_work_mem = '256MB';
@@ -36,7 +40,8 @@ SELECT 'author' || g || '@bench.example', 'Author ' || g,
 	(SELECT id FROM bo WHERE n = 1 + g % 20), :'hash'
 FROM generate_series(1, 400) g;
 INSERT INTO users (email, display_name, organisation_id, password_hash)
-VALUES ('member@bench.example', 'Bench Member', (SELECT id FROM bo WHERE n = 1), :'hash');
+VALUES ('member@bench.example', 'Bench Member', (SELECT id FROM bo WHERE n = 1), :'hash'),
+	('few@bench.example', 'Bench Reader', (SELECT id FROM bo WHERE n = 2), :'hash');
 
 INSERT INTO communities (name, kind, listed)
 SELECT 'Bench Cluster ' || g, 'sector', g % 2 = 0 FROM generate_series(1, 50) g;
@@ -56,11 +61,13 @@ SELECT row_number() OVER (ORDER BY c.n, substring(ch.name from '[0-9]+')::int) A
 FROM channels ch JOIN bc c ON c.id = ch.community_id;
 
 INSERT INTO memberships (community_id, user_id, role)
-SELECT bc.id, u.id, CASE WHEN u.email = 'member@bench.example' THEN 'member'
+SELECT bc.id, u.id, CASE
+	WHEN u.email IN ('member@bench.example', 'few@bench.example') THEN 'member'
 	WHEN (substring(u.email from '[0-9]+')::int % 10) = 0 THEN 'moderator'
 	ELSE 'member' END
 FROM bc JOIN users u ON u.email LIKE '%@bench.example'
 	AND ((u.email = 'member@bench.example' AND bc.n <= 20)
+		OR (u.email = 'few@bench.example' AND bc.n = 2)
 		OR (substring(u.email from '[0-9]+')::int % 50) = bc.n % 50);
 INSERT INTO channel_readers (channel_id, user_id)
 SELECT bch.id, u.id FROM bch, users u
@@ -81,6 +88,11 @@ SELECT g, md5('bench post ' || g)::uuid AS id,
 		encode(sha256(convert_to('v' || (h % 500000), 'UTF8')), 'hex')] AS v
 FROM (SELECT g, abs(hashtext('bench post ' || g)) AS h
 	FROM generate_series(1, 1000000) g) x;
+
+-- the posts and their indicators go in without triggers: their events
+-- (at most 4,095 a transaction) and copies are not wanted here, and the
+-- search vector and the indicators' copies of their post are made below
+SET session_replication_role = replica;
 
 -- channel numbers: post 1 goes to channel 1 alone; posts 2..50001 to
 -- channel 2; the rest round-robin over channels 3..1000
@@ -116,6 +128,15 @@ CROSS JOIN LATERAL (SELECT CASE WHEN g % 20 = 0 THEN 'TLP:RED'
 	WHEN g % 3 = 0 THEN 'TLP:CLEAR' ELSE 'TLP:GREEN' END AS tlp,
 	'Bench post ' || g || ' about phishing and ransomware'
 		|| CASE WHEN g % 100000 = 7 THEN ' seen near a zeppelin' ELSE '' END
+		|| CASE WHEN g = 30001 THEN ' and a narwhal' ELSE '' END
+		|| CASE WHEN g % 10000 = 13 THEN ' and a walrus' ELSE '' END
+		-- past channel 2, channels 401.. are in communities 21..50, which
+		-- neither bench reader is in: matches they may never read, ~950
+		-- and ~14,000 of them
+		|| CASE WHEN g > 50001 AND g % 998 = 500 THEN ' and a kraken'
+			ELSE '' END
+		|| CASE WHEN g > 50001 AND g % 998 >= 398 AND g % 40 = 1
+			THEN ' and a basilisk' ELSE '' END
 		AS title) t;
 
 INSERT INTO post_indicators (post_id, ord, type, value, community_id, channel_id,
@@ -128,6 +149,8 @@ UPDATE post_indicators SET value = '198.51.100.77'
 WHERE ord = 1 AND post_id IN (SELECT id FROM posts ORDER BY id LIMIT 5000);
 UPDATE post_indicators SET value = '203.0.113.201'
 WHERE ord = 1 AND post_id = (SELECT id FROM posts ORDER BY id DESC LIMIT 1);
+
+RESET session_replication_role;
 
 DO $$ DECLARE i record; BEGIN
 	FOR i IN SELECT def FROM saved_indexes LOOP

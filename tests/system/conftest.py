@@ -33,6 +33,7 @@ Speed (the suite runs thousands of tests, twice in CI):
 Run one file:  ISACD_BIN=build/release/isacd /usr/bin/python3 -m pytest tests/system/test_http.py
 """
 
+import atexit
 import base64
 import hashlib
 import hmac
@@ -187,6 +188,20 @@ class PostgresCluster:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+# Every server's output file, removed when the test process ends (a test may
+# read a stopped server's log; nothing is left behind in the temp folder).
+_LOGFILES = []
+
+
+@atexit.register
+def _remove_logfiles():
+    for name in _LOGFILES:
+        try:
+            os.unlink(name)
+        except FileNotFoundError:
+            pass
+
+
 class Server:
     """A running `isacd serve` with its own database (or a given one)."""
 
@@ -212,9 +227,10 @@ class Server:
                 self.wait_ready()
         except BaseException:
             # nobody will stop a server that never became a fixture's
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
+            proc = getattr(self, "proc", None)  # None: it never started
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
             raise
 
     def _start(self, tls, env):
@@ -223,6 +239,7 @@ class Server:
         self.url = f"{scheme}://{self.host}:{self.port}"
         self.api = self.url + "/api/v1"
         self.logfile = tempfile.NamedTemporaryFile(prefix="isacd-log-", delete=False)
+        _LOGFILES.append(self.logfile.name)
         e = self.pg.env(self.db)
         e.update({
             "ISACD_LISTEN": f"{self.host}:{self.port}",
@@ -359,6 +376,21 @@ if LoadGroupScheduling is not None:
         if config.getvalue("dist") == "loadgroup":
             return ModuleGroupScheduling(config, log)
         return None
+
+
+@pytest.fixture(scope="module")
+def cert():
+    """A self-signed certificate and key for 127.0.0.1 and localhost."""
+    d = tempfile.mkdtemp(prefix="isacd-tls-")
+    crt, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                    "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", key, "-out", crt, "-days", "2",
+                    "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True)
+    yield crt, key
+    shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -34,7 +34,7 @@ from community_helpers import (add_existing, add_member, expect, make_org, new_c
 # every key of a post as GET /posts/{id} answers it
 POST_KEYS = {"id", "community_id", "channel_id", "kind", "title", "body", "tlp",
              "severity", "tags", "indicators", "anonymous", "author", "recipients",
-             "shared_from", "created_at", "updated_at", "revision", "can_edit",
+             "shared_from", "advisory", "created_at", "updated_at", "revision", "can_edit",
              "can_delete"}
 REF_KEYS = {"id", "title", "kind", "tlp", "severity", "community", "channel", "created_at"}
 TLPS = ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED")

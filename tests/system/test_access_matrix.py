@@ -165,6 +165,39 @@ DELETE /channels/{A.general}/members/{member}           -                401 403
 DELETE /channels/{B.general*}/members/{other}           -                401 403 404 404 404 404 404 404 404 403 404
 DELETE /channels/{B.restricted*}/members/{other}        -                401 403 404 404 404 404 404 404 404 404 404
 DELETE /channels/{B.announcements*}/members/{other}     -                401 403 404 404 404 404 404 404 404 403 404
+# the agency: advisories to communities, acknowledged per organisation; its
+# moderators see a community's states and notes, staff the counts only
+POST   /advisories                                      new-advisory     401 403 403 403 403 403 403 403 201 403 403
+GET    /advisories                                      advisories       401 200 200 200 200 200 200 200 200 200 200
+GET    /advisories/{adv-A}                              advisory         401 200 404 200 404 200 200 200 200 404 404
+GET    /advisories/{adv-B}                              advisory         401 404 404 404 404 404 404 404 200 200 404
+GET    /advisories/{unknown}                            -                401 404 404 404 404 404 404 404 404 404 404
+PATCH  /advisories/{adv-A*}                             retitle          401 403 403 403 403 403 403 403 200 403 403
+POST   /advisories/{adv-A*}/withdraw                    withdraw         401 403 403 403 403 403 403 403 200 403 403
+POST   /advisories/{adv-A*}/acks                        ack              401 403 404 201 404 201 201 201 403 404 404
+POST   /advisories/{adv-B}/acks                         ack-B            401 403 404 404 404 404 404 404 403 201 404
+GET    /advisories/{adv-A}/acks                         ack-counts       401 403 404 403 404 403 403 403 200 404 404
+GET    /advisories/{adv-A}/acks                         acks-of-A        401 403 404 403 404 403 200 200 403 404 404
+# knowledge articles: public; drafts for staff; written by staff
+GET    /articles                                        articles         200 200 200 200 200 200 200 200 200 200 200
+GET    /articles/{article}                              article          200 200 200 200 200 200 200 200 200 200 200
+GET    /articles/{draft}                                -                404 404 404 404 404 404 404 404 200 404 404
+POST   /articles                                        new-article      401 403 403 403 403 403 403 403 201 403 403
+PATCH  /articles/{article*}                             retitle-article  401 403 403 403 403 403 403 403 200 403 403
+DELETE /articles/{article*}                             -                401 403 403 403 403 403 403 403 204 403 403
+# the self-assessment: an organisation's answers are its own users'
+GET    /assessment                                      questionnaire    401 200 200 200 200 200 200 200 200 200 200
+POST   /assessment                                      republish        401 403 403 403 403 403 403 403 201 403 403
+POST   /organisations/{my-org}/assessments              assess           401 403 201 201 201 201 201 201 201 201 201
+POST   /organisations/{member-org}/assessments          assess           401 403 403 201 403 403 403 403 403 403 403
+GET    /organisations/{member-org}/assessments          own-assessments  401 403 403 200 403 403 403 403 403 403 403
+GET    /communities/{A}/assessment-benchmark            benchmark        401 200 403 200 403 200 200 200 403 403 403
+GET    /communities/{B}/assessment-benchmark            benchmark        401 404 404 404 404 404 404 404 403 200 404
+GET    /insights/assessments                            insights         401 403 403 403 403 403 403 403 200 403 403
+# the threat picture: counts of what the caller reads; the agency's, staff's
+GET    /communities/{A}/threat-picture                  picture          401 200 403 200 403 200 200 200 403 403 403
+GET    /communities/{B}/threat-picture                  picture          401 404 404 404 404 404 404 404 403 200 404
+GET    /insights/threat-picture                         agency-picture   401 403 403 403 403 403 403 403 200 403 403
 # realtime: anyone signed in may open a socket and ask for a ticket; what a
 # socket may subscribe to and receive is test_realtime.py's matrix of events
 GET    /realtime                                        upgrade          401 101 101 101 101 101 101 101 101 101 101
@@ -352,6 +385,38 @@ def _new_org(c):
     return org
 
 
+def _advisory(ckey):
+    """An advisory of the agency to community A or B, made by staff."""
+    def make(c):
+        r = c.server.post("advisories", token=c.w.staff_token, json={
+            "title": "Advisory %s %s" % (ckey, tag()), "summary": "Summary.",
+            "body": "What to do.", "severity": "medium", "tlp": "TLP:GREEN",
+            "targets": {"community_ids": [c.w.communities[ckey].id]}})
+        return expect(r, 201)["id"]
+    return make
+
+
+def _shared_advisory(ckey):
+    return lambda c: c.w.once("advisory " + ckey, lambda: _advisory(ckey)(c))
+
+
+def _article(status):
+    def make(c):
+        slug = "matrix-%s-%s" % (status, tag())
+        r = c.server.post("articles", token=c.w.staff_token, json={
+            "slug": slug, "lang": "en", "title": "Matrix " + slug, "summary": "Summary.",
+            "body": "Body.", "category": "recognise", "principles": [2], "status": status})
+        expect(r, 201)
+        return slug
+    return make
+
+
+def _org_of(role):
+    def value(c):
+        return c.w.users[role]["org_id"] if role in c.w.users else str(uuid.uuid4())
+    return value
+
+
 PLACEHOLDERS = {
     "A": lambda c: c.w.A.id,
     "B": lambda c: c.w.B.id,
@@ -373,6 +438,16 @@ PLACEHOLDERS = {
     "A.request*": _fresh_request,
     "A.decided-request": _decided_request,
 }
+PLACEHOLDERS.update({
+    "adv-A": _shared_advisory("A"),
+    "adv-B": _shared_advisory("B"),
+    "adv-A*": _advisory("A"),
+    "article": lambda c: "install-updates",
+    "draft": lambda c: c.w.once("draft", lambda: _article("draft")(c)),
+    "article*": _article("published"),
+    "my-org": lambda c: _org_of(c.role)(c),
+    "member-org": _org_of("member"),
+})
 for _role in ROLES[1:]:
     PLACEHOLDERS[_role] = (lambda r: lambda c: c.w.users[r]["id"])(_role)
 for _ckey in ("A", "B"):
@@ -571,6 +646,31 @@ def check_channel_made(c, r):
     assert r.json()["can_moderate"] is True
 
 
+def check_advisories(c, r):
+    items = c.list_all("/api/v1/advisories")
+    for a in items:
+        assert (a["targets"] is None) == (c.role != "staff")
+    if c.role in ("readonly", "member", "reader", "moderator", "owner"):
+        mine = c.value("adv-A")
+        ids = [a["id"] for a in c.list_all("/api/v1/advisories")]
+        assert mine in ids
+
+
+def check_advisory(c, r):
+    a = r.json()
+    if c.role == "staff":
+        assert a["target_count"] == 1
+    else:
+        assert a["targets"] is None and a["target_count"] is None
+        assert [x["id"] for x in a["communities"]] == [c.w.communities[c.community or (
+            "A" if "adv-A" in c.row.path else "B")].id]
+
+
+def check_acks_of_a(c, r):
+    orgs = {o["organisation"]["id"] for o in r.json()["organisations"]}
+    assert c.w.users["member"]["org_id"] in orgs
+
+
 class Recipe:
     """body(c), check(c, r), params (or params(c)), headers(c) of a line."""
 
@@ -646,6 +746,47 @@ RECIPES = {
         check=lambda c, r: r.json()["user_id"] == c.w.users["member"]["id"]),
     "add-reader-again": Recipe(body=lambda c: {"user_id": c.w.users["reader"]["id"]}),
     "add-outsider": Recipe(body=lambda c: {"user_id": c.w.users["outsider"]["id"]}),
+    "new-advisory": Recipe(body=lambda c: {
+        "title": "New advisory " + tag(), "summary": "S.", "body": "B.", "severity": "low",
+        "tlp": "TLP:AMBER", "targets": {"community_ids": [c.w.A.id]}},
+        check=lambda c, r: r.json()["target_count"] == 1),
+    "advisories": Recipe(check=check_advisories),
+    "advisory": Recipe(check=check_advisory),
+    "retitle": Recipe(body=lambda c: {"title": "Retitled " + tag()},
+                      check=lambda c, r: r.json()["version"] == 2),
+    "withdraw": Recipe(check=lambda c, r: r.json()["status"] == "withdrawn"),
+    "ack": Recipe(body=lambda c: {"status": "applies", "note": "cell note " + c.role},
+                  check=lambda c, r: r.json()["organisation"]["id"]
+                  == c.w.users[c.role]["org_id"]),
+    "ack-B": Recipe(body=lambda c: {"status": "read"}),
+    "ack-counts": Recipe(check=lambda c, r: [x["community"]["id"]
+                                              for x in r.json()["communities"]] == [c.w.A.id]),
+    "acks-of-A": Recipe(params=lambda c: {"community_id": c.w.A.id}, check=check_acks_of_a),
+    "articles": Recipe(check=lambda c, r: "install-updates" in
+                       [a["slug"] for a in c.list_all("/api/v1/articles", lang="en")]),
+    "article": Recipe(check=lambda c, r: r.json()["principles"] == [3]),
+    "new-article": Recipe(body=lambda c: {
+        "slug": "new-%s" % tag(), "lang": "nl", "title": "Nieuw", "summary": "S.",
+        "body": "B.", "category": "respond"},
+        check=lambda c, r: r.json()["status"] == "draft"),
+    "retitle-article": Recipe(body=lambda c: {"title": "Retitled"},
+                              check=lambda c, r: r.json()["version"] == 2),
+    "questionnaire": Recipe(check=lambda c, r: len(r.json()["principles"]) == 5),
+    "republish": Recipe(body=lambda c: {"principles": [
+        {k: p[k] for k in ("principle", "title", "questions")}
+        for p in expect(c.server.get("assessment", token=c.w.staff_token), 200)["principles"]]},
+        check=lambda c, r: r.json()["version"] >= 2),
+    "assess": Recipe(body=lambda c: {"answers": [
+        {"question_id": q["id"], "option_id": q["options"][-1]["id"]}
+        for p in expect(c.server.get("assessment", token=c.w.staff_token), 200)["principles"]
+        for q in p["questions"]]}, check=lambda c, r: set(r.json()["scores"]) == set("12345")),
+    "own-assessments": Recipe(check=lambda c, r: isinstance(r.json()["items"], list)),
+    "benchmark": Recipe(check=lambda c, r: r.json() == {
+        "suppressed": "fewer than 5 organisations"} or r.json()["organisations"] >= 5),
+    "insights": Recipe(check=lambda c, r: r.json()["group_by"] == "sector"),
+    "picture": Recipe(check=lambda c, r: r.json()["community_id"] == c.w.communities[
+        c.community].id),
+    "agency-picture": Recipe(check=lambda c, r: r.json()["group_by"] == "community_kind"),
 }
 
 

@@ -82,6 +82,8 @@ def w(server):
     L (listed): member; channel l_ch.
     T (unlisted, require_totp): no_totp, totp_ok (confirmed), totp_pending
       (enrolled, not confirmed), susp (suspended there too); channel t_ch.
+    Each also has the advisories channel every community has (u_adv,
+    l_adv, t_adv): read-only for every member, moderators and owners too.
     outsider and staff belong to nothing.
     """
     # the fixture `server` is this module's; make sure it is up (and has staff)
@@ -115,6 +117,9 @@ def w(server):
     read(server, x["rc_m"], x["reader"])
     read(server, x["rc_mod"], x["reader"])
     read(server, x["rc_m"], x["susp"])
+    for k in ("U", "L", "T"):
+        x[k.lower() + "_adv"] = str(one(server, "SELECT id FROM channels WHERE community_id = %s"
+                                                " AND posting = 'agency'", (x[k],)))
     return x
 
 
@@ -228,7 +233,9 @@ def test_channel_rights_of_a_plain_member(server, w):
     got = rights(server, w["member"])
     assert got == {w["cc_m"]: (w["U"], "member", "post"),
                    w["cc_mod"]: (w["U"], "member", "read"),
-                   w["l_ch"]: (w["L"], "member", "post")}
+                   w["u_adv"]: (w["U"], "member", "read_only"),
+                   w["l_ch"]: (w["L"], "member", "post"),
+                   w["l_adv"]: (w["L"], "member", "read_only")}
 
 
 def test_channel_rights_of_an_explicit_reader(server, w):
@@ -236,13 +243,17 @@ def test_channel_rights_of_an_explicit_reader(server, w):
     assert got == {w["cc_m"]: (w["U"], "member", "post"),
                    w["cc_mod"]: (w["U"], "member", "read"),
                    w["rc_m"]: (w["U"], "member", "post"),
-                   w["rc_mod"]: (w["U"], "member", "read")}
+                   w["rc_mod"]: (w["U"], "member", "read"),
+                   w["u_adv"]: (w["U"], "member", "read_only")}
 
 
 @pytest.mark.parametrize("who,role", [("mod", "moderator"), ("owner", "owner")])
 def test_channel_rights_of_moderators_and_owners(server, w, who, role):
     got = rights(server, w[who])
-    assert got == {w[k]: (w["U"], role, "moderate") for k in ("cc_m", "cc_mod", "rc_m", "rc_mod")}
+    want = {w[k]: (w["U"], role, "moderate") for k in ("cc_m", "cc_mod", "rc_m", "rc_mod")}
+    # the advisories channel: read-only for moderators and owners too
+    want[w["u_adv"]] = (w["U"], role, "read_only")
+    assert got == want
 
 
 def test_channel_rights_of_a_suspended_member(server, w):
@@ -252,15 +263,19 @@ def test_channel_rights_of_a_suspended_member(server, w):
     assert got == {w["cc_m"]: (w["U"], "member", "suspended"),
                    w["cc_mod"]: (w["U"], "member", "suspended"),
                    w["rc_m"]: (w["U"], "member", "suspended"),
-                   w["t_ch"]: (w["T"], "member", "suspended")}
+                   w["u_adv"]: (w["U"], "member", "suspended"),
+                   w["t_ch"]: (w["T"], "member", "suspended"),
+                   w["t_adv"]: (w["T"], "member", "suspended")}
     assert w["rc_mod"] not in got
 
 
 def test_channel_rights_with_require_totp(server, w):
-    assert rights(server, w["no_totp"]) == {w["t_ch"]: (w["T"], "member", "totp_required")}
-    assert rights(server, w["totp_pending"]) == {w["t_ch"]: (w["T"], "member",
-                                                              "totp_required")}
-    assert rights(server, w["totp_ok"]) == {w["t_ch"]: (w["T"], "member", "post")}
+    required = {w["t_ch"]: (w["T"], "member", "totp_required"),
+                w["t_adv"]: (w["T"], "member", "totp_required")}
+    assert rights(server, w["no_totp"]) == required
+    assert rights(server, w["totp_pending"]) == required
+    assert rights(server, w["totp_ok"]) == {w["t_ch"]: (w["T"], "member", "post"),
+                                            w["t_adv"]: (w["T"], "member", "read_only")}
 
 
 def test_no_channel_rights_for_non_members_and_staff(server, w):
@@ -268,7 +283,7 @@ def test_no_channel_rights_for_non_members_and_staff(server, w):
     assert rights(server, w["staff"]) == {}
     assert rights(server, str(uuid.uuid4())) == {}
     got = rights(server, w["staff_member"])         # a staff member: as a member
-    assert set(got) == {w["cc_m"], w["cc_mod"]}
+    assert set(got) == {w["cc_m"], w["cc_mod"], w["u_adv"]}
     assert access(server, w["staff_member"], w["rc_m"]) is None
 
 

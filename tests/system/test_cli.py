@@ -5,6 +5,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
@@ -150,11 +151,28 @@ def test_serve_without_a_database_warns_once():
               "ISACD_LISTEN": "127.0.0.1:%d" % free_port(), "ISACD_DB_CONNECT_TIMEOUT_S": "1"})
     proc = subprocess.Popen([ISACD, "serve"], env=e, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
+    err = []
+    listening = threading.Event()
+
+    def read():
+        for line in proc.stderr:
+            err.append(line)
+            if "listening on" in line:
+                listening.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     try:
-        time.sleep(3)  # backoff 100, 200, 400, 800 ms...: a few rounds each
+        # SIGTERM is handled once isacd listens (a slow start, under ASan on
+        # a busy machine, may take seconds); then a few rounds of backoff
+        # (100, 200, 400, 800 ms...) for every connection
+        assert listening.wait(60), "".join(err)
+        time.sleep(3)
     finally:
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=20)
+        proc.wait(timeout=20)
+        reader.join(10)
+    err = "".join(err)
     assert proc.returncode == 0, err
     lines = [json.loads(line) for line in err.splitlines()]
     warned = [x["msg"] for x in lines if x["level"] in ("warn", "error")]

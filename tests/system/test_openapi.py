@@ -311,7 +311,7 @@ def test_the_checker_catches_an_undocumented_member(doc, api):
 
 COMMUNITY_TAGS = {"communities", "members", "invites", "join-requests", "channels", "audit"}
 # objects whose members come from jsonb: their order is not defined
-UNORDERED = {"AuditDetail", "AuditChange", "RetentionByTlp"}
+UNORDERED = {"AuditDetail", "AuditChange", "RetentionByTlp", "LocalText"}
 
 
 def ordered_parts(api, schema):
@@ -579,7 +579,9 @@ def test_community_responses_match_the_document(server, api, start_server):
         "POST", "/communities/{id}/channels", 404)
     chans = check(server.get(f"communities/{cid}/channels", token=ME),
                   "GET", "/communities/{id}/channels", 200)
-    assert [c["id"] for c in chans["items"]] == [general["id"]]
+    # the member reads general and the advisories channel every community
+    # has, not the restricted one
+    assert sorted(c["name"] for c in chans["items"]) == ["advisories", general["name"]]
     check(server.get(f"communities/{cid}/channels", token=MO, params={"limit": 1}),
           "GET", "/communities/{id}/channels", 200)
     check(server.get(f"communities/{cid}/channels", token=O),
@@ -1391,3 +1393,190 @@ def test_post_responses_match_the_document(server, api, start_server):
                 for s in api.doc["paths"][p][m.lower()]["responses"] if s != "503"}
     assert not declared - seen, \
         f"declared statuses the test never saw: {sorted(declared - seen)}"
+
+
+# -- the agency: advisories, articles, the self-assessment, insights -----------
+
+AGENCY_TAGS = {"advisories", "articles", "assessments", "insights"}
+
+
+def test_agency_responses_match_the_document(server, api):
+    """The agency's flows through the real server: an advisory to a
+    community of five organisations, acknowledged, updated and withdrawn;
+    articles with and without a token; the questionnaire, five assessments
+    and the benchmark; both threat pictures and the insights.  Every answer
+    of every operation of the agency's tags validates against the document
+    (schema, media type, headers, no undocumented member, member order),
+    and every operation is seen at least once."""
+    import agency_helpers as ah
+
+    P = "/api/v1"
+    ops = {(m.upper(), path) for path, item in api.doc["paths"].items()
+           for m, op in item.items() if m in METHODS and AGENCY_TAGS & set(op.get("tags", []))}
+    assert len(ops) == 20, sorted(ops)
+    seen = set()
+
+    def check(r, method, path, status):
+        assert r.status_code == status, (method, path, r.status_code, r.text)
+        assert (method, P + path) in ops, (method, path)
+        body = api.check(r, method, P + path)
+        if isinstance(body, (dict, list)):
+            spec = api.response(method, P + path, r.status_code)
+            media = next(v for k, v in spec["content"].items()
+                         if k.split(";")[0] == r.headers["Content-Type"].split(";")[0])
+            assert_in_document_order(api, body, media["schema"])
+        seen.add((method, P + path))
+        return body
+
+    S = ah.sql_staff(server)["token"]
+    cid = ah.sql_community(server, "Shapes " + ah.tag(), kind="regional", statistics="agency")
+    small = ah.sql_community(server, "Shapes small " + ah.tag(), kind="thematic")
+    owner = ah.join(server, cid, ah.sql_user(server, ah.sql_org(server)), "owner")
+    members = [ah.join(server, cid, ah.sql_user(server, ah.sql_org(
+        server, sector="shapes", country="NL"))) for _ in range(5)]
+    ah.join(server, small, members[0])
+    outsider = ah.sql_user(server, ah.sql_org(server))
+    M, O, X = members[0]["token"], owner["token"], outsider["token"]
+
+    # advisories
+    body = ah.advisory_body(cves=["CVE-2026-0001"], source="CSIRT",
+                            targets={"community_ids": [cid]})
+    adv = check(server.post("advisories", token=S, json=body), "POST", "/advisories", 201)
+    check(server.post("advisories", token=S, json=dict(body, tlp="TLP:RED")),
+          "POST", "/advisories", 400)
+    check(server.post("advisories", token=M, json=body), "POST", "/advisories", 403)
+    check(server.post("advisories", token=S, json=dict(body, targets={
+        "community_ids": [str(uuid.uuid4())]})), "POST", "/advisories", 422)
+    check(server.post("advisories", json=body), "POST", "/advisories", 401)
+    check(server.get("advisories", token=S), "GET", "/advisories", 200)
+    mine = check(server.get("advisories", token=M), "GET", "/advisories", 200)
+    assert [a["id"] for a in mine["items"]] == [adv["id"]]
+    check(server.get("advisories", token=M, params={"limit": "x"}), "GET", "/advisories", 400)
+    one = "/advisories/{id}"
+    check(server.get("advisories/" + adv["id"], token=M), "GET", one, 200)
+    check(server.get("advisories/" + adv["id"], token=X), "GET", one, 404)
+    check(server.patch("advisories/" + adv["id"], token=S, json={"summary": "Now worse."}),
+          "PATCH", one, 200)
+    check(server.patch("advisories/" + adv["id"], token=S, json={"colour": 1}),
+          "PATCH", one, 400)
+    check(server.patch("advisories/" + adv["id"], token=M, json={"summary": "x"}),
+          "PATCH", one, 403)
+    acks = "/advisories/{id}/acks"
+    check(server.post("advisories/%s/acks" % adv["id"], token=M, json={
+        "status": "applies", "note": "checking"}), "POST", acks, 201)
+    check(server.post("advisories/%s/acks" % adv["id"], token=M, json={
+        "status": "mitigated"}), "POST", acks, 200)
+    check(server.post("advisories/%s/acks" % adv["id"], token=M, json={"status": "x"}),
+          "POST", acks, 400)
+    check(server.post("advisories/%s/acks" % adv["id"], token=S, json={"status": "read"}),
+          "POST", acks, 403)
+    check(server.post("advisories/%s/acks" % adv["id"], token=X, json={"status": "read"}),
+          "POST", acks, 404)
+    check(server.get("advisories/%s/acks" % adv["id"], token=S), "GET", acks, 200)
+    check(server.get("advisories/%s/acks" % adv["id"], token=O, params={"community_id": cid}),
+          "GET", acks, 200)
+    check(server.get("advisories/%s/acks" % adv["id"], token=O, params={"community_id": "x"}),
+          "GET", acks, 400)
+    check(server.get("advisories/%s/acks" % adv["id"], token=M), "GET", acks, 403)
+    gone = check(server.post("advisories", token=S, json=body), "POST", "/advisories", 201)
+    wd = "/advisories/{id}/withdraw"
+    check(server.post("advisories/%s/withdraw" % gone["id"], token=M), "POST", wd, 403)
+    check(server.post("advisories/%s/withdraw" % gone["id"], token=S), "POST", wd, 200)
+    again = check(server.post("advisories/%s/withdraw" % gone["id"], token=S), "POST", wd, 200)
+    assert again["withdrawn_at"] and again["status"] == "withdrawn"
+    check(server.post("advisories/%s/withdraw" % uuid.uuid4(), token=S), "POST", wd, 404)
+    check(server.patch("advisories/" + gone["id"], token=S, json={"summary": "x"}),
+          "PATCH", one, 409)
+
+    # articles
+    check(server.get("articles"), "GET", "/articles", 200)
+    check(server.get("articles", params={"q": "back-up", "lang": "en"}), "GET", "/articles", 200)
+    check(server.get("articles", params={"principle": "9"}), "GET", "/articles", 400)
+    slug = "shapes-" + ah.tag()
+    art = {"slug": slug, "lang": "en", "title": "Shapes", "summary": "A summary.",
+           "body": "# Body", "category": "prevent", "principles": [1, 3]}
+    check(server.post("articles", token=S, json=art), "POST", "/articles", 201)
+    check(server.post("articles", token=S, json=art), "POST", "/articles", 409)
+    check(server.post("articles", token=S, json=dict(art, slug=slug + "-x",
+                                                     translation="no-such-" + ah.tag())),
+          "POST", "/articles", 422)
+    check(server.post("articles", token=S, json=dict(art, slug="Bad Slug")),
+          "POST", "/articles", 400)
+    check(server.post("articles", token=M, json=art), "POST", "/articles", 403)
+    a1 = "/articles/{slug}"
+    check(server.get("articles/" + slug), "GET", a1, 404)  # a draft
+    check(server.get("articles/" + slug, token=S), "GET", a1, 200)
+    check(server.patch("articles/" + slug, token=S, json={"status": "published"}),
+          "PATCH", a1, 200)
+    check(server.get("articles/" + slug), "GET", a1, 200)
+    check(server.patch("articles/" + slug, token=S, json={"slug": "x"}), "PATCH", a1, 400)
+    check(server.patch("articles/" + slug, token=M, json={"title": "x"}), "PATCH", a1, 403)
+    check(server.delete("articles/" + slug, token=M), "DELETE", a1, 403)
+    check(server.delete("articles/" + slug, token=S), "DELETE", a1, 204)
+    check(server.delete("articles/" + slug, token=S), "DELETE", a1, 404)
+
+    # the self-assessment
+    q = check(server.get("assessment", token=M), "GET", "/assessment", 200)
+    content = {"principles": q["principles"]}
+    check(server.post("assessment", token=M, json=content), "POST", "/assessment", 403)
+    check(server.post("assessment", token=S, json={"principles": []}), "POST", "/assessment", 400)
+    q2 = check(server.post("assessment", token=S, json=content), "POST", "/assessment", 201)
+    answers = [{"question_id": qq["id"], "option_id": qq["options"][i % 2]["id"]}
+               for i, p in enumerate(q2["principles"]) for qq in p["questions"]]
+    mk = "/organisations/{id}/assessments"
+    for i, m in enumerate(members):
+        check(server.post("organisations/%s/assessments" % m["org_id"], token=m["token"],
+                          json={"answers": answers, "lang": "en"}), "POST", mk, 201)
+    check(server.post("organisations/%s/assessments" % members[1]["org_id"], token=M,
+                      json={"answers": answers}), "POST", mk, 403)
+    check(server.post("organisations/%s/assessments" % members[0]["org_id"], token=M,
+                      json={"answers": answers[:1]}), "POST", mk, 422)
+    check(server.post("organisations/%s/assessments" % members[0]["org_id"], token=M,
+                      json={"answers": answers, "version": q["version"]}), "POST", mk, 409)
+    check(server.post("organisations/%s/assessments" % members[0]["org_id"], token=M,
+                      json={"answers": "x"}), "POST", mk, 400)
+    check(server.get("organisations/%s/assessments" % members[0]["org_id"], token=M),
+          "GET", mk, 200)
+    check(server.get("organisations/%s/assessments" % members[0]["org_id"], token=S),
+          "GET", mk, 403)
+    bm = "/communities/{id}/assessment-benchmark"
+    full = check(server.get("communities/%s/assessment-benchmark" % cid, token=M), "GET", bm, 200)
+    assert full["organisations"] == 5
+    sup = check(server.get("communities/%s/assessment-benchmark" % small, token=M),
+                "GET", bm, 200)
+    assert "suppressed" in sup
+    check(server.get("communities/%s/assessment-benchmark" % cid, token=S), "GET", bm, 403)
+    check(server.get("communities/%s/assessment-benchmark" % cid, token=X), "GET", bm, 404)
+    ins = "/insights/assessments"
+    check(server.get("insights/assessments", token=S), "GET", ins, 200)
+    check(server.get("insights/assessments", token=S, params={"group_by": "country"}),
+          "GET", ins, 200)
+    check(server.get("insights/assessments", token=S, params={"group_by": "x"}),
+          "GET", ins, 400)
+    check(server.get("insights/assessments", token=M), "GET", ins, 403)
+
+    # the threat picture: five organisations post in the opted-in community
+    general = ah.sql_channel(server, cid, "general")
+    for m in members:
+        ah.expect(server.post("channels/%s/posts" % general, token=m["token"], json={
+            "kind": "incident", "title": "Seen " + ah.tag(), "body": "Details.",
+            "tlp": "TLP:GREEN", "severity": "high"}), 201)
+    tp = "/communities/{id}/threat-picture"
+    mp = check(server.get("communities/%s/threat-picture" % cid, token=M), "GET", tp, 200)
+    assert mp["cells"]
+    check(server.get("communities/%s/threat-picture" % cid, token=M, params={"weeks": "0"}),
+          "GET", tp, 400)
+    check(server.get("communities/%s/threat-picture" % cid, token=S), "GET", tp, 403)
+    check(server.get("communities/%s/threat-picture" % cid, token=X), "GET", tp, 404)
+    itp = "/insights/threat-picture"
+    ap = check(server.get("insights/threat-picture", token=S, params={"weeks": "4"}),
+               "GET", itp, 200)
+    assert ap["cells"]
+    check(server.get("insights/threat-picture", token=S, params={"group_by": "sector"}),
+          "GET", itp, 200)
+    check(server.get("insights/threat-picture", token=S, params={"group_by": "x"}),
+          "GET", itp, 400)
+    check(server.get("insights/threat-picture", token=M), "GET", itp, 403)
+    check(server.get("insights/threat-picture"), "GET", itp, 401)
+
+    assert seen == ops, sorted(ops - seen)

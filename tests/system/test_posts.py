@@ -9,7 +9,8 @@ What users rely on:
   community's moderators and owners);
 * a channel's list is newest first, paged by keyset cursor, filtered by kind,
   TLP and tag (tags are stored lower-case and merged, the tag filter ignores
-  case);
+  case); a page reads no more posts than it shows, and one, however big the
+  channel and whether or not the planner has statistics;
 * who may post: members in members channels, moderators and owners
   everywhere; a suspended member 403, a non-reader 404;
 * TLP:RED is for its author and its recipients only (readers of the channel,
@@ -192,6 +193,75 @@ def test_tags_are_lower_cased_and_merged_on_create_and_edit(server, w):
                             json={"tags": ["Energy", "ENERGY", "grid"]}), 200)
     assert e["tags"] == ["energy", "grid"]
     assert get_post(server, w.tok("member"), p["id"])["tags"] == ["energy", "grid"]
+
+
+
+def page_plan(server, user_id, channel_id, n, after=(None, None)):
+    """The plans, as they ran, of the statement of a channel page of n posts
+    (isacd_channel_page, plpgsql: auto_explain shows it) in a new session,
+    run as often as a pool connection does: plpgsql plans its first five
+    runs for their values and may then keep a generic plan, which knows no
+    limit.  A list of the plan's nodes, of every run."""
+    conn = server.pg.connect(server.db)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("LOAD 'auto_explain'")
+            for setting in ("log_min_duration = 0", "log_nested_statements = on",
+                            "log_analyze = on", "log_buffers = on", "log_format = json"):
+                cur.execute("SET auto_explain." + setting)
+            cur.execute("SET client_min_messages = log")
+            for _ in range(8):
+                cur.execute("SELECT count(*) FROM isacd_channel_page(%s, %s, true, NULL,"
+                            " NULL, NULL, %s, %s, %s)", (user_id, channel_id) + after + (n,))
+                assert cur.fetchone()[0] == n
+        plans = [json.loads(m[m.index("{"):]) for m in conn.notices if "plan:" in m]
+    finally:
+        conn.close()
+    page = [p for p in plans if "FROM posts p" in p["Query Text"]]
+    assert len(page) == 8, plans
+    nodes, todo = [], [p["Plan"] for p in page]
+    while todo:
+        node = todo.pop()
+        nodes.append(node)
+        todo += node.get("Plans", [])
+    return nodes
+
+
+def test_a_page_reads_no_more_posts_than_it_shows_whatever_the_statistics(server, w):
+    """A page of 5 (the server asks for 6, to know if there is more) of a
+    channel of 40 posts, the first and one after a cursor, with the posts
+    table as never analysed and after VACUUM ANALYZE: the plan walks the
+    channel's index newest first from the cursor and stops at the limit; it
+    never lists the whole channel and sorts it, walks every post by time
+    keeping the channel's, or reads the posts before the cursor."""
+    ch = fresh_channel(server, w)
+    for i in range(40):
+        create_post(server, w.tok("author"), ch, "Many %d" % i)
+    cursor = tuple(server.sql("SELECT created_at, id FROM posts WHERE channel_id = %s"
+                              " ORDER BY created_at DESC, id DESC OFFSET 17 LIMIT 1", (ch,))[0])
+    conn = server.pg.connect(server.db)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            for when in ("no statistics", "analysed"):
+                if when == "no statistics":
+                    cur.execute("DELETE FROM pg_statistic WHERE starelid = 'posts'::regclass")
+                    cur.execute("UPDATE pg_class SET reltuples = -1, relpages = 0"
+                                " WHERE oid = 'posts'::regclass")
+                else:
+                    cur.execute("VACUUM ANALYZE posts")
+                nodes = page_plan(server, w.member["id"], ch, 6) \
+                    + page_plan(server, w.member["id"], ch, 6, cursor)
+                kinds = {n["Node Type"] for n in nodes}
+                assert not kinds & {"Sort", "Seq Scan", "Bitmap Heap Scan"}, (when, kinds)
+                scans = [n for n in nodes if n.get("Relation Name") == "posts"]
+                assert {n["Index Name"] for n in scans} == {"posts_channel_idx"}, (when, nodes)
+                for scan in scans:
+                    read = scan["Actual Rows"] + scan.get("Rows Removed by Filter", 0)
+                    assert read * scan["Actual Loops"] <= 6, (when, nodes)
+    finally:
+        conn.close()
 
 
 # ---- who may post ----------------------------------------------------------------------

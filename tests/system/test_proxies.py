@@ -363,18 +363,6 @@ def test_a_client_elsewhere_cannot_forge_its_address(start_server, trusted):
 
 # ---- TLS ----------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def cert(tmp_path_factory):
-    d = tmp_path_factory.mktemp("proxy-tls")
-    crt, key = str(d / "cert.pem"), str(d / "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
-                    "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-keyout", key, "-out", crt, "-days", "2", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True)
-    return crt, key
-
-
 def tls_exchange(port, cert, header, request):
     ctx = ssl.create_default_context(cafile=cert)
     raw = socket.create_connection(("127.0.0.1", port), timeout=10)

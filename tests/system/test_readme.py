@@ -114,6 +114,7 @@ def walked(pg):
     env = shell_env(cwd, server, staff)
     env["RUN"] = str(os.getpid())
     script = (walkthrough() + "\necho ---\n" + walkthrough("walkthrough-posts") +
+              "\necho ---\n" + walkthrough("agency-day") +
               "\n{ declare -p API INCIDENT ALICE; declare -f call field post; } > shell.sh\n")
     out = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=cwd,
                          env=env, capture_output=True, text=True, timeout=180)
@@ -128,7 +129,7 @@ def test_the_posts_walkthrough_runs_as_written(walked):
     """The second block continues the first in the same shell."""
     out = walked.out
     assert out.returncode == 0, out.stdout + out.stderr
-    lines = out.stdout.split("---\n", 1)[1].splitlines()
+    lines = out.stdout.split("---\n")[1].splitlines()
     assert lines[0] == lines[1] == "['TLP:AMBER', 'TLP:CLEAR', 'TLP:GREEN']", lines
     assert lines[2] == "['TLP:AMBER', 'TLP:CLEAR', 'TLP:GREEN', 'TLP:RED']", lines
     assert lines[3] == "1"
@@ -161,7 +162,7 @@ def test_the_live_listener_runs_as_written(walked):
 
     try:
         first = next_line()
-        assert re.match(r"^\d\d:\d\d:\d\d subscribed 2 channels [-0-9a-f ]+$", first), first
+        assert re.match(r"^\d\d:\d\d:\d\d subscribed 3 channels [-0-9a-f ]+$", first), first
         post = subprocess.run(["bash", "-euo", "pipefail", "-c",
                                "source shell.sh\n" + walkthrough("live-post")],
                               cwd=walked.cwd, env=walked.env, capture_output=True, text=True,
@@ -178,3 +179,32 @@ def test_the_live_listener_runs_as_written(walked):
         if listener.poll() is None:
             os.killpg(listener.pid, signal.SIGKILL)
             listener.wait()
+
+
+def test_the_agency_day_runs_as_written(walked):
+    """The agency's day continues the walkthrough's shell: one advisory to
+    the regional clusters and the maritime one, acknowledged; the moderator
+    sees companies and notes, the agency counts only; a public article; an
+    assessment with its advice and a suppressed benchmark; both threat
+    pictures."""
+    out = walked.out
+    assert out.returncode == 0, out.stdout + out.stderr
+    run = walked.env["RUN"]
+    lines = out.stdout.split("---\n")[2].splitlines()
+    assert lines[0] == "Maritime ISAC %s" % run, lines
+    assert lines[1] == "Harbour Tugs %s mitigated Updated both gateways on Monday" % run, lines
+    assert lines[2] == "Port of Rotterdam %s None None" % run, lines
+    assert sorted(lines[3:5]) == [
+        "Brainport %s 1 organisations: mitigated 0 read 1 pending 0" % run,
+        "Maritime ISAC %s 2 organisations: mitigated 1 read 0 pending 1" % run], lines
+    # the agency's answer names no company and no note
+    assert not any(s in out.stdout.split("---\n")[2].split("\n", 5)[5].split("Keep your")[0]
+                   for s in ("Harbour Tugs", "Updated both", "Photonics")), lines
+    assert lines[5] == "Keep your VPN up to date", lines
+    scores = eval(lines[6][len("scores "):])
+    assert min(scores, key=scores.get) == "3" and scores["3"] < scores["1"], lines
+    assert lines[7] == "advice True", lines
+    assert lines[8] == "benchmark {'suppressed': 'fewer than 5 organisations'}", lines
+    assert sorted(lines[9:-2]) == ["advisory high 1", "incident None 3"], lines
+    assert lines[-2] == "agency", lines
+    assert lines[-1] == "0 cells of at least 5 organisations", lines

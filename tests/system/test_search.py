@@ -156,51 +156,108 @@ def test_every_match_is_reached_past_the_first_window_of_500(server, w, many):
     assert [i["post"]["id"] for i in items] == ids
 
 
-@pytest.mark.parametrize("gin_first,walk_n,walk_us", [
-    (1e12, 2000, 2.7),  # the GIN index lists every match
-    (-1, 100000, 2.7),  # one walk covers every post
-    (-1, 7, 0),         # short walks, walking on at the rate found
-    (-1, 7, 1e9),       # a short walk, then the time range the rest is in
-    (-1, 1, 2.7),       # a walk that finds nothing, then the index
-], ids=["index", "long-walk", "walk-on", "range", "empty-walk"])
-def test_every_way_to_find_a_window_finds_the_same_one(server, w, many, gin_first, walk_n,
-                                                       walk_us):
-    # isacd_search_window picks how to find the newest 500 matches by how
-    # common the word is; whichever way it goes, the window is the same
-    m, made = many
+def window_of(server, w, m, way=None, span=None, before=None, since=None, community=None,
+              timezone="UTC"):
+    """isacd_search_window for the member, way and span forced (NULL: chosen
+    by cost): the window's ids and times, newest first."""
     user = w.users["member"]["id"]
+    rows = server.sql(
+        "SET TimeZone = '%s'; SELECT w.ids::text[], w.times FROM isacd_search_window("
+        " isacd_search_query(%%s), (SELECT x.readable FROM isacd_readable(%%s) x), %%s, %%s,"
+        " NULL, NULL, %%s, %%s, %%s, %%s, %%s::interval) w" % timezone,
+        (m, user, user, community, since, before and before[0], before and before[1], way,
+         span))
+    ids, times = rows[0]
+    return ids or [], times or []
 
-    def window(gin, n, us, before=None):
-        rows = server.sql(
-            "SELECT w.ids::text[], w.times::text[] FROM isacd_search_window("
-            " isacd_search_query(%s), (SELECT x.readable FROM isacd_readable(%s) x), %s, NULL, NULL,"
-            " NULL, NULL, %s, %s, %s, %s, %s) w",
-            (m, user, user, before and before[0], before and before[1], gin, n, us))
-        return rows[0]
 
-    ids, times = window(gin_first, walk_n, walk_us)
+# isacd_search_window walks back from the bound a time range at a time and
+# finds each range's matches by the index's hours and days, by the channels
+# the member reads, or (for all that is left) by the words and communities
+# alone, by what each would cost; whichever way, the window is the same
+WAYS = [(None, None), ("listed", None), ("hours", None), ("hours", "50 milliseconds"),
+        ("walked", None), ("walked", "50 milliseconds"), (None, "50 milliseconds")]
+WAY_IDS = ["chosen", "listed", "hours", "hours-short", "walked", "walked-short", "chosen-short"]
+
+
+@pytest.mark.parametrize("way,span", WAYS, ids=WAY_IDS)
+def test_every_way_to_find_a_window_finds_the_same_one(server, w, many, way, span):
+    m, made = many
+    ids, times = window_of(server, w, m, way, span)
     assert ids == list(reversed(made))[:500]
-    rest, _ = window(gin_first, walk_n, walk_us, (times[-1], ids[-1]))
+    rest, _ = window_of(server, w, m, way, span, before=(times[-1], ids[-1]))
     assert rest == list(reversed(made))[500:]
-    # and the default choice agrees
-    assert window(20000, 2000, 2.7) == (ids, times)
+
+
+@pytest.fixture(scope="module")
+def spread(server, w):
+    """Posts with one word made over nine days, one every 61 minutes (so
+    across hours and UTC midnights), two of them at the same instant, with
+    posts the member may not read between them: in the restricted channel
+    and TLP:RED for the reader.  → (word, {id: created_at} of the ones the
+    member may read)."""
+    m = marker()
+    a = w.tok("author")
+    made = []
+    for i in range(210):
+        if i % 7 == 3:
+            p = create_post(server, a, w.ch("restricted"), "Spread %s %d" % (m, i))
+        elif i % 7 == 5:
+            p = create_post(server, a, w.ch("general"), "Spread %s %d" % (m, i),
+                            tlp="TLP:RED", recipients=[w.reader["id"]])
+        else:
+            p = post(server, w, "Spread %s %d" % (m, i), "spread " + m)
+        made.append(p["id"])
+    # in the order made, 61 minutes apart, the newest 17 minutes past the
+    # hour a day ago; the 101st at the instant of the 100th
+    server.sql(
+        "UPDATE posts p SET created_at = date_trunc('hour', now()) - interval '1 day'"
+        " + interval '17 minutes' - (210 - x.n + CASE WHEN x.n = 101 THEN 1 ELSE 0 END)"
+        " * interval '61 minutes'"
+        " FROM unnest(%s::uuid[]) WITH ORDINALITY x (id, n) WHERE p.id = x.id",
+        (made,))
+    at = dict(server.sql("SELECT id::text, created_at FROM posts WHERE id = ANY(%s::uuid[])",
+                         (made,)))
+    readable = {i: at[i] for n, i in enumerate(made) if n % 7 not in (3, 5)}
+    return m, readable
+
+
+@pytest.mark.parametrize("way,span", WAYS + [
+    ("hours", "90 minutes"), ("hours", "30 hours"), ("walked", "90 minutes"),
+    (None, "30 hours")], ids=WAY_IDS + ["hours-90m", "hours-30h", "walked-90m", "chosen-30h"])
+def test_a_window_over_days_and_hours_is_the_same_every_way(server, w, spread, way, span):
+    # a window's range is made of the whole UTC days inside it and the
+    # hours at its ends; cut by the bound, by since and by the community,
+    # in any session time zone, it holds exactly the newest readable matches
+    m, readable = spread
+    newest = sorted(readable, key=lambda i: (readable[i], i), reverse=True)
+    assert len(set(readable.values())) == len(readable) - 1  # one instant twice
+    for before, since, community in (
+            (None, None, None),
+            ((readable[newest[40]], newest[40]), None, None),
+            (None, readable[newest[120]], None),
+            ((readable[newest[10]], newest[10]), readable[newest[100]], w.c1),
+            (None, None, w.c2)):
+        want = [i for i in newest
+                if (before is None or (readable[i], i) < before)
+                and (since is None or readable[i] >= since) and community != w.c2]
+        for tz in ("UTC", "Pacific/Chatham"):
+            ids, times = window_of(server, w, m, way, span, before, since, community, tz)
+            assert ids == want, (before, since, community, tz)
+            assert times == [readable[i] for i in want]
 
 
 def test_a_burst_of_newer_posts_without_the_word_hides_no_match(server, w, many):
-    # the newest posts do not hold the word (a burst of other posts): the
-    # walk over the newest posts finds nothing and goes on further back
-    # (or lists the matches); the window is the same whichever way, and
-    # the API still gives the matches newest first within it
+    # the newest posts do not hold the word (a burst of other posts): a
+    # first range over the newest posts finds nothing and the next looks
+    # further back; the window is the same whichever way, and the API still
+    # gives the matches newest first within it
     m, made = many
     for i in range(12):
         post(server, w, "Burst %d" % i, "nothing to see")
-    user = w.users["member"]["id"]
-    for gin, n, us in ((-1, 3, 2.7), (-1, 3, 0), (-1, 3, 1e9), (20000, 2000, 2.7)):
-        rows = server.sql(
-            "SELECT w.ids::text[] FROM isacd_search_window(isacd_search_query(%s),"
-            " (SELECT x.readable FROM isacd_readable(%s) x), %s, NULL, NULL, NULL, NULL, NULL, NULL,"
-            " %s, %s, %s) w", (m, user, user, gin, n, us))
-        assert rows[0][0] == list(reversed(made))[:500], (gin, n, us)
+    for way, span in WAYS:
+        ids, _ = window_of(server, w, m, way, span)
+        assert ids == list(reversed(made))[:500], (way, span)
     items, _ = walk(server, "search?q=" + m, w.tok("member"), limit=200)
     assert sorted(i["post"]["id"] for i in items) == sorted(made)
 

@@ -2,11 +2,8 @@
 
 import json
 import os
-import shutil
 import socket
 import ssl
-import subprocess
-import tempfile
 import time
 
 import pytest
@@ -15,20 +12,6 @@ from conftest import Server, raw_http
 
 pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"),
               pytest.mark.filterwarnings("ignore:Unverified HTTPS request")]
-
-
-@pytest.fixture(scope="module")
-def cert():
-    d = tempfile.mkdtemp(prefix="isacd-tls-")
-    crt, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
-                    "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-keyout", key, "-out", crt, "-days", "2",
-                    "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-                   check=True, capture_output=True)
-    yield crt, key
-    shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

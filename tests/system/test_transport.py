@@ -19,11 +19,9 @@ and checks that:
 
 import os
 import re
-import shutil
 import socket
 import ssl
 import subprocess
-import tempfile
 import time
 
 import pytest
@@ -42,20 +40,6 @@ ALLOWANCE = 3 * RCVBUF
 WINDOW_S = 1
 MIN_SEND_RATE = 4096
 PIPELINED = b"GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n" * 400
-
-
-@pytest.fixture(scope="module")
-def cert():
-    d = tempfile.mkdtemp(prefix="isacd-tls-")
-    crt, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
-                    "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-keyout", key, "-out", crt, "-days", "2",
-                    "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-                   check=True, capture_output=True)
-    yield crt, key
-    shutil.rmtree(d, ignore_errors=True)
 
 
 def send_queue(port, client_port):

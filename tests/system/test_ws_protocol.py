@@ -32,9 +32,6 @@ import signal
 import socket
 import ssl
 import struct
-import subprocess
-import shutil
-import tempfile
 import time
 
 import pytest
@@ -455,19 +452,6 @@ def test_a_reader_that_never_reads_is_cut_while_another_keeps_receiving(start_se
 
 
 # ---- TLS: the same port, the same upgrade ---------------------------------------
-
-@pytest.fixture(scope="module")
-def cert():
-    d = tempfile.mkdtemp(prefix="isacd-ws-tls-")
-    crt, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
-                    "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-keyout", key, "-out", crt, "-days", "2",
-                    "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-                   check=True, capture_output=True)
-    yield crt, key
-    shutil.rmtree(d, ignore_errors=True)
 
 
 def test_the_upgrade_works_over_tls(pg, cert):

@@ -22,6 +22,7 @@ static const char *const comm_kinds[] = {
     "sector", "regional", "thematic", NULL};
 static const char *const comm_join[] = {"invite", "request", NULL};
 static const char *const comm_roster[] = {"members", "moderators", NULL};
+static const char *const comm_statistics[] = {"none", "agency", NULL};
 static const char *const member_roles[] = {
     "owner", "moderator", "member", NULL};
 static const char *const member_status[] = {"active", "suspended", NULL};
@@ -91,10 +92,11 @@ api_comm_parse(json_t *body, bool patch, long long max_days,
 	static const char *const fields[] = {"name", "kind", "description",
 	    "listed", "join_policy", "roster", "retention_days",
 	    "retention_by_tlp", "require_totp", "erase_content_on_leave",
-	    "owner", NULL};
+	    "statistics", "owner", NULL};
 	static const char *const patch_fields[] = {"name", "kind",
 	    "description", "listed", "join_policy", "roster", "retention_days",
-	    "retention_by_tlp", "require_totp", "erase_content_on_leave", NULL};
+	    "retention_by_tlp", "require_totp", "erase_content_on_leave",
+	    "statistics", NULL};
 	static const char *const owner_fields[] = {
 	    "email", "organisation_id", NULL};
 	unsigned req = patch ? 0 : V_REQUIRED;
@@ -109,6 +111,7 @@ api_comm_parse(json_t *body, bool patch, long long max_days,
 	in->has_description = api_has(body, "description");
 	in->join_policy = v_enum(body, "join_policy", 0, comm_join, errors);
 	in->roster = v_enum(body, "roster", 0, comm_roster, errors);
+	in->statistics = v_enum(body, "statistics", 0, comm_statistics, errors);
 	{
 		bool b;
 
@@ -179,7 +182,7 @@ api_comm_create(struct http_req *r)
 	struct comm_create_state *st = arena_zalloc(r->arena, sizeof(*st));
 	json_t *errors = json_array();
 	char hash[SECRET_SHA256_HEX];
-	const char *params[15];
+	const char *params[16];
 
 	api_comm_parse(
 	    r->json, false, api_app(r)->cfg->max_retention_days, &in, errors);
@@ -209,6 +212,7 @@ api_comm_create(struct http_req *r)
 	params[12] = in.owner_org;
 	params[13] = hash;
 	params[14] = api_ip(r);
+	params[15] = in.statistics;
 	free(in.retention_by_tlp);
 	api_query(r, &store_comm_create, params, api_comm_created);
 }
@@ -279,7 +283,7 @@ api_comm_patch(struct http_req *r)
 	const char *id = api_uuid_param(r, "id");
 	struct community_input in;
 	json_t *errors;
-	const char *params[16];
+	const char *params[17];
 
 	if (id == NULL)
 		return;
@@ -310,6 +314,7 @@ api_comm_patch(struct http_req *r)
 	params[13] = api_bool_param(in.require_totp >= 0, in.require_totp == 1);
 	params[14] = api_bool_param(in.erase >= 0, in.erase == 1);
 	params[15] = api_ip(r);
+	params[16] = in.statistics;
 	free(in.retention_by_tlp);
 	api_query(r, &store_comm_update, params, api_comm_updated);
 }

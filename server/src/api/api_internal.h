@@ -122,6 +122,17 @@ char *api_pg_array(struct arena *a, const char *const *vals, size_t n);
 char *api_pg_array_nulls(struct arena *a, const char *const *vals, size_t n);
 /** RFC 3339: 2026-11-28T14:00:00Z, with an optional fraction and offset. */
 bool api_rfc3339(const char *s);
+/** A text member (multi-line) of 1 character to max_bytes bytes; NULL when
+ * absent or wrong (the error recorded).  The string belongs to body. */
+const char *api_text_bytes(json_t *body, const char *key, unsigned flags,
+    size_t max_bytes, json_t *errors);
+/**
+ * A member that is an array of at most max_items strings, each one line of
+ * 1..max_chars characters, duplicates merged, as a PostgreSQL array literal
+ * in a; NULL when absent or null, or wrong (the error recorded).
+ */
+const char *api_string_list(json_t *body, const char *key, size_t max_items,
+    size_t max_chars, struct arena *a, json_t *errors);
 /** True when s is one of list (NULL-terminated). */
 bool api_in(const char *s, const char *const *list);
 
@@ -248,6 +259,26 @@ void api_posts_stix(struct http_req *r);
 void api_indicators_get(struct http_req *r);
 void api_indicators_lookup(struct http_req *r);
 void api_search(struct http_req *r);
+void api_advisories_create(struct http_req *r);
+void api_advisories_list(struct http_req *r);
+void api_advisories_get(struct http_req *r);
+void api_advisories_patch(struct http_req *r);
+void api_advisories_withdraw(struct http_req *r);
+void api_acks_create(struct http_req *r);
+void api_acks_list(struct http_req *r);
+void api_articles_list(struct http_req *r);
+void api_articles_get(struct http_req *r);
+void api_articles_create(struct http_req *r);
+void api_articles_patch(struct http_req *r);
+void api_articles_delete(struct http_req *r);
+void api_questionnaire_get(struct http_req *r);
+void api_questionnaire_publish(struct http_req *r);
+void api_assessments_create(struct http_req *r);
+void api_assessments_list(struct http_req *r);
+void api_benchmark_get(struct http_req *r);
+void api_insights_assessments(struct http_req *r);
+void api_threat_community(struct http_req *r);
+void api_threat_agency(struct http_req *r);
 void api_realtime(struct http_req *r);
 void api_realtime_ticket(struct http_req *r);
 void api_static_index(struct http_req *r);
@@ -305,7 +336,8 @@ const char *api_totp_parse_code(json_t *body, json_t *errors);
 
 struct community_input {
 	const char *name, *kind, *description, *join_policy, *roster;
-	bool has_description; /* present, even as null (PATCH: clear) */
+	const char *statistics; /* "none" or "agency"; NULL: absent */
+	bool has_description;   /* present, even as null (PATCH: clear) */
 	int listed, require_totp, erase; /* -1 absent, else 0 or 1 */
 	bool has_retention;
 	long long retention_days; /* 0: absent or null (keep) */
@@ -362,5 +394,77 @@ struct post_input {
  */
 void api_post_parse(json_t *body, bool patch, struct arena *a,
     struct post_input *in, json_t *errors);
+
+struct advisory_input {
+	const char *title, *summary, *body, *severity, *tlp, *source;
+	bool source_set; /* present, even as null (PATCH: clear) */
+	/* PostgreSQL array literals in the arena; NULL: absent (PATCH) */
+	const char *cves, *products, *actions;
+	bool has_targets; /* targets given (and valid) */
+	bool target_all;
+	const char *target_kinds, *target_ids; /* array literals */
+};
+/**
+ * Parse and validate an advisory (patch false: title, summary, body,
+ * severity, tlp and targets required): TLP:CLEAR, GREEN or AMBER only, CVE
+ * ids normalised, lists de-duplicated, targets naming some community.
+ */
+void api_advisory_parse(json_t *body, bool patch, struct arena *a,
+    struct advisory_input *in, json_t *errors);
+
+struct ack_input {
+	const char *status, *note;
+};
+/** Parse POST /advisories/{id}/acks: {status, note?}. */
+void api_ack_parse(json_t *body, struct ack_input *in, json_t *errors);
+
+struct article_input {
+	const char *slug, *lang, *title, *summary, *body, *category, *status;
+	const char *translation;
+	bool translation_set; /* present, even as null (PATCH: clear) */
+	/* array literals in the arena; NULL: absent (PATCH) */
+	const char *principles, *tags;
+};
+/**
+ * Parse and validate an article (patch false: slug, lang, title, summary,
+ * body and category required; patch: no slug); principles 1..5 sorted and
+ * de-duplicated, tags lower-cased.
+ */
+void api_article_parse(json_t *body, bool patch, struct arena *a,
+    struct article_input *in, json_t *errors);
+/** The filters of GET /articles (NULL: absent): NULL, or the 400 detail. */
+const char *api_articles_check(const char *category, const char *principle,
+    const char *q, const char *lang);
+/** Whether s is an article slug: 1..100 of [a-z0-9] in dash-separated
+ * words. */
+bool api_slug_valid(const char *s);
+
+/**
+ * Parse and validate a questionnaire (POST /assessment): the five
+ * principles once each, every one with 1..20 questions of 2..10 options,
+ * ids unique, texts in Dutch and English, scores 0..100.  On success the
+ * content to store, as compact JSON in the arena; NULL otherwise.
+ */
+const char *api_questionnaire_parse(
+    json_t *body, struct arena *a, json_t *errors);
+
+struct answers_input {
+	const char *questions, *options; /* array literals, same length */
+	const char *lang;                /* "nl" unless given */
+	long long version;               /* 0: not given */
+};
+/** Parse POST /organisations/{id}/assessments: {answers, version?, lang?}. */
+void api_answers_parse(
+    json_t *body, struct arena *a, struct answers_input *in, json_t *errors);
+
+/**
+ * Check ?weeks= (1..52; NULL: 12) and ?group_by= (one of groups; NULL: the
+ * first) of an aggregate: NULL with *weeks and *group set, or the 400
+ * detail (group_detail for a group that is not one of them).  Pure,
+ * fuzzed.
+ */
+const char *api_aggregate_check(const char *weeks_s, const char *group_s,
+    const char *const *groups, const char *group_detail, int *weeks,
+    const char **group);
 
 #endif

@@ -3,8 +3,10 @@
  *
  * Deny by default: a route is public only when its policy lacks
  * AUTH_REQUIRED, and the public ones are the probes, login, accepting an
- * invitation, and the files a browser loads before anyone signs in (the
- * console, the API reference and the OpenAPI document).  The bearer token is
+ * invitation, the agency's knowledge articles (published ones: a token, when
+ * sent, shows staff the drafts too), and the files a browser loads before
+ * anyone signs in (the console, the API reference and the OpenAPI
+ * document).  The bearer token is
  * checked and looked up by the access layer (auth/); its route policy is
  * applied here, in this one place, before any handler runs and before the body
  * is judged (an unauthenticated client learns nothing from validation).
@@ -103,6 +105,38 @@ static const struct http_route api_route_table[] = {
     {HTTP_GET, "/api/v1/indicators", api_indicators_get, 0, AUTH},
     {HTTP_POST, "/api/v1/indicators/lookup", api_indicators_lookup, JSON, AUTH},
     {HTTP_GET, "/api/v1/search", api_search, 0, AUTH},
+    {HTTP_POST, "/api/v1/advisories", api_advisories_create, JSON,
+        WRITE | STAFF},
+    {HTTP_GET, "/api/v1/advisories", api_advisories_list, 0, AUTH},
+    {HTTP_GET, "/api/v1/advisories/{id}", api_advisories_get, 0, AUTH},
+    {HTTP_PATCH, "/api/v1/advisories/{id}", api_advisories_patch, JSON,
+        WRITE | STAFF},
+    {HTTP_POST, "/api/v1/advisories/{id}/withdraw", api_advisories_withdraw, 0,
+        WRITE | STAFF},
+    {HTTP_POST, "/api/v1/advisories/{id}/acks", api_acks_create, JSON, WRITE},
+    {HTTP_GET, "/api/v1/advisories/{id}/acks", api_acks_list, 0, AUTH},
+    {HTTP_GET, "/api/v1/articles", api_articles_list, 0, AUTH_OPTIONAL},
+    {HTTP_GET, "/api/v1/articles/{slug}", api_articles_get, 0, AUTH_OPTIONAL},
+    {HTTP_POST, "/api/v1/articles", api_articles_create, JSON, WRITE | STAFF},
+    {HTTP_PATCH, "/api/v1/articles/{slug}", api_articles_patch, JSON,
+        WRITE | STAFF},
+    {HTTP_DELETE, "/api/v1/articles/{slug}", api_articles_delete, 0,
+        WRITE | STAFF},
+    {HTTP_GET, "/api/v1/assessment", api_questionnaire_get, 0, AUTH},
+    {HTTP_POST, "/api/v1/assessment", api_questionnaire_publish, JSON,
+        WRITE | STAFF},
+    {HTTP_POST, "/api/v1/organisations/{id}/assessments",
+        api_assessments_create, JSON, WRITE},
+    {HTTP_GET, "/api/v1/organisations/{id}/assessments", api_assessments_list,
+        0, AUTH},
+    {HTTP_GET, "/api/v1/communities/{id}/assessment-benchmark",
+        api_benchmark_get, 0, AUTH},
+    {HTTP_GET, "/api/v1/communities/{id}/threat-picture", api_threat_community,
+        0, AUTH},
+    {HTTP_GET, "/api/v1/insights/assessments", api_insights_assessments, 0,
+        AUTH | STAFF},
+    {HTTP_GET, "/api/v1/insights/threat-picture", api_threat_agency, 0,
+        AUTH | STAFF},
     {HTTP_GET, "/api/v1/realtime", api_realtime, 0, AUTH_OPTIONAL},
     {HTTP_POST, "/api/v1/realtime/tickets", api_realtime_ticket, 0, AUTH},
     {HTTP_GET, "/", api_static_index, 0, 0},

@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/work.h"
+#include "domain/validate.h"
 
 struct api_query_ctx {
 	struct http_req *r;
@@ -135,6 +136,7 @@ api_conflict_message(const char *constraint)
 	        "you already have a pending request to join this community"},
 	    {"channel_readers_pkey", "this member already reads the channel"},
 	    {"memberships_pkey", "already a member of this community"},
+	    {"articles_slug_key", "an article with this slug already exists"},
 	};
 
 	for (size_t i = 0; constraint && i < sizeof(known) / sizeof(known[0]);
@@ -477,6 +479,74 @@ api_pg_array_nulls(struct arena *a, const char *const *vals, size_t n)
 	out[len++] = '}';
 	out[len] = '\0';
 	return out;
+}
+
+const char *
+api_text_bytes(json_t *body, const char *key, unsigned flags, size_t max_bytes,
+    json_t *errors)
+{
+	const char *s = v_string(body, key, flags, 1, max_bytes, errors);
+	char msg[80];
+
+	if (s != NULL && strlen(s) > max_bytes) {
+		snprintf(
+		    msg, sizeof(msg), "must be at most %zu bytes", max_bytes);
+		v_error(errors, key, msg);
+		return NULL;
+	}
+	return s;
+}
+
+const char *
+api_string_list(json_t *body, const char *key, size_t max_items,
+    size_t max_chars, struct arena *a, json_t *errors)
+{
+	json_t *list = json_object_get(body, key), *v;
+	const char **vals;
+	size_t n = 0, i;
+	char msg[120];
+
+	if (list == NULL || json_is_null(list))
+		return NULL;
+	if (!json_is_array(list) || json_array_size(list) > max_items) {
+		snprintf(msg, sizeof(msg),
+		    "must be an array of at most %zu strings", max_items);
+		v_error(errors, key, msg);
+		return NULL;
+	}
+	vals = arena_alloc(a, (json_array_size(list) + 1) * sizeof(*vals));
+	json_array_foreach(list, i, v)
+	{
+		const char *s = json_string_value(v);
+		size_t len = json_string_length(v);
+		bool dup = false;
+
+		if (s == NULL || len == 0 || memchr(s, '\0', len) != NULL ||
+		    !codec_utf8_valid(s, len) ||
+		    codec_utf8_len(s, len) > max_chars) {
+			snprintf(msg, sizeof(msg),
+			    "each must be 1 to %zu characters of text",
+			    max_chars);
+			v_error(errors, key, msg);
+			return NULL;
+		}
+		for (size_t k = 0; k < len; k++) {
+			unsigned char c = (unsigned char)s[k];
+
+			if (c < 0x20 || c == 0x7f) {
+				v_error(errors, key,
+				    "each must be one line, without control "
+				    "characters");
+				return NULL;
+			}
+		}
+		for (size_t k = 0; k < n; k++)
+			if (strcmp(vals[k], s) == 0)
+				dup = true;
+		if (!dup)
+			vals[n++] = arena_strndup(a, s, len);
+	}
+	return api_pg_array(a, vals, n);
 }
 
 bool

@@ -236,6 +236,47 @@ static const struct auth_verdict_answer auth_verdict_answers[] = {
     {AUTH_V_READER_NOT_MEMBER, 422, NULL,
         "only members of the community can read its channels", "user_id",
         "is not a member of this community"},
+    {AUTH_V_READ_ONLY, 403, NULL,
+        "the advisories channel is read-only: only the agency posts there, "
+        "and its advisories are acknowledged, not edited, commented or "
+        "deleted",
+        NULL, NULL},
+    {AUTH_V_NOT_STAFF, 403, NULL, "only platform staff may do this", NULL,
+        NULL},
+    {AUTH_V_ADVISORY_HIDDEN, 404, NULL, "no such advisory", NULL, NULL},
+    {AUTH_V_NOT_RECIPIENT, 403, NULL,
+        "only members of a community the advisory was sent to acknowledge it",
+        NULL, NULL},
+    {AUTH_V_TARGET_NOT_FOUND, 404, NULL,
+        "the advisory was not sent to this community", NULL, NULL},
+    {AUTH_V_ADVISORY_WITHDRAWN, 409, NULL,
+        "the advisory was withdrawn: publish a new one", NULL, NULL},
+    {AUTH_V_NO_TARGETS, 422, NULL, "no community matches these targets",
+        "targets", "matches no community"},
+    {AUTH_V_TARGETS_UNKNOWN, 422, NULL, "a target community does not exist",
+        "targets.community_ids", "names a community that does not exist"},
+    {AUTH_V_TOO_MANY_TARGETS, 422, NULL,
+        "an advisory reaches at most 4,000 communities (those it leaves "
+        "included)",
+        "targets", "matches more than 4,000 communities"},
+    {AUTH_V_ARTICLE_NOT_FOUND, 404, NULL, "no such article", NULL, NULL},
+    {AUTH_V_TRANSLATION_UNKNOWN, 422, NULL,
+        "the translation names no other article", "translation",
+        "is not the slug of another article"},
+    {AUTH_V_NOT_YOUR_ORGANISATION, 403, NULL,
+        "an organisation's self-assessments are its own users' alone", NULL,
+        NULL},
+    {AUTH_V_ANSWERS_UNKNOWN, 422, NULL,
+        "an answer names a question or option the current questionnaire "
+        "does not have",
+        "answers", "names an unknown question or option"},
+    {AUTH_V_ANSWERS_INCOMPLETE, 422, NULL,
+        "every question of the current questionnaire needs an answer",
+        "answers", "leaves a question unanswered"},
+    {AUTH_V_QUESTIONNAIRE_CHANGED, 409, NULL,
+        "the questionnaire has a newer version: GET /api/v1/assessment and "
+        "answer that",
+        NULL, NULL},
 };
 
 static const char *const auth_verdict_words[] = {

@@ -131,7 +131,22 @@ struct db_query *auth_lookup(struct db_pool *db, long session_idle_s,
 	X(ORG_UNKNOWN, "org_unknown")                                          \
 	X(OWNER_ORG_UNKNOWN, "owner_org_unknown")                              \
 	X(READER_NOT_MEMBER, "reader_not_member")                              \
-	X(LOCKED, "locked")
+	X(LOCKED, "locked")                                                    \
+	X(READ_ONLY, "read_only")                                              \
+	X(NOT_STAFF, "not_staff")                                              \
+	X(ADVISORY_HIDDEN, "advisory_hidden")                                  \
+	X(NOT_RECIPIENT, "not_recipient")                                      \
+	X(TARGET_NOT_FOUND, "target_not_found")                                \
+	X(ADVISORY_WITHDRAWN, "advisory_withdrawn")                            \
+	X(NO_TARGETS, "no_targets")                                            \
+	X(TARGETS_UNKNOWN, "targets_unknown")                                  \
+	X(TOO_MANY_TARGETS, "too_many_targets")                                \
+	X(ARTICLE_NOT_FOUND, "article_not_found")                              \
+	X(TRANSLATION_UNKNOWN, "translation_unknown")                          \
+	X(NOT_YOUR_ORGANISATION, "not_your_organisation")                      \
+	X(ANSWERS_UNKNOWN, "answers_unknown")                                  \
+	X(ANSWERS_INCOMPLETE, "answers_incomplete")                            \
+	X(QUESTIONNAIRE_CHANGED, "questionnaire_changed")
 
 enum auth_verdict {
 #define AUTH_VERDICT_ENUM(name, word) AUTH_V_##name,

@@ -116,6 +116,35 @@ extern struct db_stmt store_rt_touch;
 extern struct db_stmt store_rt_ticket_create;
 extern struct db_stmt store_rt_ticket_redeem;
 
+/* the agency: advisories and acknowledgements */
+extern struct db_stmt store_advisory_publish;
+extern struct db_stmt store_advisory_list;
+extern struct db_stmt store_advisory_get;
+extern struct db_stmt store_advisory_update;
+extern struct db_stmt store_advisory_withdraw;
+extern struct db_stmt store_ack_create;
+extern struct db_stmt store_acks_community;
+extern struct db_stmt store_acks_counts;
+
+/* knowledge articles */
+extern struct db_stmt store_article_list;
+extern struct db_stmt store_article_get;
+extern struct db_stmt store_article_create;
+extern struct db_stmt store_article_update;
+extern struct db_stmt store_article_delete;
+
+/* self-assessment, benchmarks, insights */
+extern struct db_stmt store_questionnaire_get;
+extern struct db_stmt store_questionnaire_publish;
+extern struct db_stmt store_assessment_create;
+extern struct db_stmt store_assessment_list;
+extern struct db_stmt store_benchmark_get;
+extern struct db_stmt store_insights_assessments;
+
+/* the threat picture */
+extern struct db_stmt store_threat_community;
+extern struct db_stmt store_threat_agency;
+
 /* CLI: create-staff, unlock */
 extern struct db_stmt store_staff_create;
 extern struct db_stmt store_throttle_unlock;

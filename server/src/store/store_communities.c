@@ -13,7 +13,7 @@
 /* $1 staff id, $2 name, $3 kind, $4 description, $5 listed, $6 join
  * policy, $7 roster, $8 retention days, $9 retention by tlp (json), $10
  * require totp, $11 erase content on leave, $12 owner email, $13 owner
- * organisation id, $14 invite token sha256, $15 ip
+ * organisation id, $14 invite token sha256, $15 ip, $16 statistics
  * → verdict ('ok', 'owner_org_unknown': the organisation is unknown or
  *   suspended), community json, invite id, invite expires_at, community
  *   id; 23505 for a name taken */
@@ -23,11 +23,12 @@ struct db_stmt store_comm_create = {"comm_create",
     "), c AS ("
     " INSERT INTO communities (name, kind, description, listed, join_policy,"
     "  roster, retention_days, retention_by_tlp, require_totp,"
-    "  erase_content_on_leave, created_by)"
+    "  erase_content_on_leave, statistics, created_by)"
     " SELECT $2, $3, $4, coalesce($5::boolean, false),"
     "  coalesce($6, 'invite'), coalesce($7, 'moderators'), $8::int,"
     "  $9::jsonb, coalesce($10::boolean, false),"
-    "  coalesce($11::boolean, false), $1::uuid FROM org"
+    "  coalesce($11::boolean, false), coalesce($16, 'none'), $1::uuid"
+    " FROM org"
     " RETURNING id, name, kind,"
     "  isacd_community_json(communities, $1::uuid, NULL, NULL, true) AS j"
     "), i AS ("
@@ -48,7 +49,7 @@ struct db_stmt store_comm_create = {"comm_create",
     " SELECT CASE WHEN c.id IS NULL THEN 'owner_org_unknown' ELSE 'ok' END,"
     " c.j::text, i.id, isacd_ts(i.expires_at), c.id"
     " FROM (SELECT 1) one LEFT JOIN c ON true LEFT JOIN i ON true",
-    15, 0};
+    16, 0};
 
 /* $1 user id, $2 kind or NULL, $3 cursor time, $4 cursor id, $5 limit + 1
  * → community json, cursor key: the communities the user may see */
@@ -75,12 +76,17 @@ struct db_stmt store_comm_get = {"comm_get",
 /* $1 user id, $2 community id, $3 name, $4 kind, $5 description set,
  * $6 description, $7 listed, $8 join policy, $9 roster, $10 retention set,
  * $11 retention days, $12 retention by tlp set, $13 retention by tlp,
- * $14 require totp, $15 erase content on leave, $16 ip
- * → verdict (an owner or staff), community json; the change is audited
- *   with before and after */
+ * $14 require totp, $15 erase content on leave, $16 ip, $17 statistics
+ * → verdict (an owner or staff; the statistics consent is the owner's
+ *   alone: 'owners_only' for staff who are not), community json; the
+ *   change is audited with before and after */
 struct db_stmt store_comm_update = {"comm_update",
     "WITH f AS MATERIALIZED ("
-    " SELECT * FROM isacd_community_gate($1::uuid, $2::uuid, 'own_or_staff')"
+    " SELECT CASE WHEN g.verdict = 'ok' AND $17::text IS NOT NULL"
+    "   AND isacd_community_verdict(g.state, g.role, false, 'own') <> 'ok'"
+    "  THEN 'owners_only' ELSE g.verdict END AS verdict,"
+    "  g.role, g.state, g.staff"
+    " FROM isacd_community_gate($1::uuid, $2::uuid, 'own_or_staff') g"
     "), old AS ("
     " SELECT c.* FROM communities c, f WHERE c.id = $2::uuid"
     "  AND f.verdict = 'ok'"
@@ -98,7 +104,8 @@ struct db_stmt store_comm_update = {"comm_update",
     "   ELSE c.retention_by_tlp END,"
     "  require_totp = coalesce($14::boolean, c.require_totp),"
     "  erase_content_on_leave = coalesce($15::boolean,"
-    "   c.erase_content_on_leave)"
+    "   c.erase_content_on_leave),"
+    "  statistics = coalesce($17, c.statistics)"
     " FROM old WHERE c.id = old.id"
     " RETURNING c AS rec"
     "), a AS ("
@@ -110,7 +117,7 @@ struct db_stmt store_comm_update = {"comm_update",
     " SELECT f.verdict, (SELECT isacd_community_json(upd.rec, $1::uuid,"
     "  f.role, f.state, f.staff)::text FROM upd)"
     " FROM f",
-    16, 0};
+    17, 0};
 
 /* $1 user id, $2 community id, $3 cursor time, $4 cursor id, $5 limit + 1
  * → verdict, member json, cursor key: the members the caller sees on the
