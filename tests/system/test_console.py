@@ -21,6 +21,10 @@ tab makes, so the tests can say what the console asked for.
   reconnects and resubscribes with `since`, and shows the post made
   meanwhile through another instance), and goes to sign-in when the
   session ends elsewhere (close code 1008).
+* The agency: an advisory published and its acknowledgement
+  counts updating on the staff's open screen, a member acknowledging, the
+  moderators' view; public articles; the self-assessment with its
+  benchmark; the threat picture.
 * Safety: a post and a comment full of HTML and javascript: links run
   nothing and load nothing; the policy is enforced by the browser (an
   injected inline script does not run, innerHTML refuses strings); the
@@ -1114,6 +1118,107 @@ def test_the_management_screens_do_what_they_say(server, cluster, browser):
         assert action in trail, action
 
 
+# ---- the agency -------------------------------------------------------------------------
+
+
+def test_staff_publish_an_advisory_and_watch_it_acknowledged(server, cluster, browser):
+    staff, bob, owner = (cluster["tabs"][k] for k in ("staff", "bob", "owner"))
+    title = f"Patch the crane controllers {cluster['tag']}"
+    staff.open("/advisories")
+    staff.go("Publish an advisory")
+    staff.wait_heading("Publish an advisory")
+    staff.fill("Title", title)
+    staff.fill("Summary", "Firmware 4.2 lets anyone in on port 2323.")
+    staff.fill("Advice (Markdown)", "Update to **4.3** today.")
+    staff.choose("Severity", "critical")
+    staff.fill("CVEs, one per line (optional)", "CVE-2026-12345")
+    staff.fill("Actions to take, one per line (optional)", "Update the firmware\nClose port 2323")
+    staff.control(cluster["name"]).click()
+    staff.go("Publish the advisory")
+    staff.wait_heading(title)
+    counts = lambda: staff.main().find_element(By.XPATH, f"//table[contains(@class,'counts')]//tr[th='{cluster['name']}']")
+    assert counts().find_element(By.CSS_SELECTOR, "td[data-state=applies]").text == "0"
+    pending = int(counts().find_element(By.CSS_SELECTOR, "td[data-state=pending]").text)
+    assert pending >= 3
+    keep_screen(staff)
+
+    # bob, a member, reads and acknowledges it for his organisation
+    bob.open("/advisories")
+    bob.follow(title)
+    bob.wait_heading(title)
+    assert bob.main().find_element(By.CSS_SELECTOR, ".body strong").text == "4.3"
+    assert "Close port 2323" in bob.text() and "Not acknowledged yet." in bob.text()
+    bob.main().find_element(By.CSS_SELECTOR, "input[name=status][value=applies]").click()
+    bob.fill("Note for your community's moderators (optional)", "Two cranes affected.")
+    bob.click("Acknowledge")
+    bob.wait_for(lambda: "Applies to us" in bob.main().find_element(By.CSS_SELECTOR, ".ack-state").text,
+                 "the acknowledgement")
+
+    # the staff screen counts it by itself; never a name or a note
+    staff.wait_for(lambda: counts().find_element(By.CSS_SELECTOR, "td[data-state=applies]").text == "1",
+                   "the count to update", timeout=30)
+    assert_same_screen(staff)
+    assert "Two cranes" not in staff.text() and cluster["members"]["bob"]["org"] not in staff.text()
+
+    # the owner sees each organisation of the community, with the note
+    owner.open("/advisories")
+    owner.follow(title)
+    box = owner.main().find_element(By.CSS_SELECTOR, f"[aria-label='Acknowledgements in {cluster['name']}']")
+    row = box.find_element(By.XPATH, f".//tr[th='{cluster['members']['bob']['org']}']")
+    assert "Applies to us" in row.text and "Two cranes affected." in row.text
+    assert server.get("advisories", token=api_token(server, cluster["members"]["bob"]["email"])).status_code == 200
+
+
+def test_articles_the_self_assessment_and_the_threat_picture(server, cluster, browser):
+    bob, staff = cluster["tabs"]["bob"], cluster["tabs"]["staff"]
+    # articles are public: a tab with no session reads them
+    t = browser.tab("reader-articles")
+    t.d.get(server.url + "/#/articles")
+    t.wait_heading("Articles")
+    cards = t.main().find_elements(By.CSS_SELECTOR, ".article-card")
+    assert len(cards) >= 5, t.text()
+    t.fill("Category", "prevent")
+    t.choose("Language", "English")
+    t.go("Find")
+    first = t.main().find_element(By.CSS_SELECTOR, ".article-card h3 a").text
+    t.follow(first)
+    t.wait_heading(first)
+    assert len(t.main().find_element(By.CSS_SELECTOR, ".markdown.body").text) > 200
+
+    # bob assesses his organisation
+    bob.open("/assessment")
+    bob.wait_heading("Self-assessment")
+    bob.click("See my scores")  # nothing answered: said in place
+    bob.wait_for(lambda: bob.main().find_element(By.CSS_SELECTOR, ".form-alert").is_displayed(), "the refusal")
+    bob.d.execute_script("for (const q of document.querySelectorAll('#main fieldset.question'))"
+                         "  q.querySelector('input[type=radio]').click();")
+    bob.click("See my scores")
+    bob.wait_text("Your scores")
+    scores = bob.main().find_elements(By.CSS_SELECTOR, ".results > ol.scores > li")
+    assert len(scores) == 5
+    bench = bob.main().find_element(By.CSS_SELECTOR, f".benchmark[data-community='{cluster['cid']}']").text
+    assert "No comparison: fewer than 5 organisations" in bench, bench
+    bob.open("/assessment")
+    assert "Your organisation has not assessed itself yet." not in bob.text()
+
+    # the threat picture: counts of what bob reads, per week and kind
+    bob_token = api_token(server, cluster["members"]["bob"]["email"])
+    for kind in ("incident", "vulnerability"):
+        ch.expect(server.post(f"channels/{cluster['chid']}/posts", token=bob_token, json={
+            "kind": kind, "title": f"A {kind} to count", "body": "x", "tlp": "TLP:GREEN", "severity": "low"}), 201)
+    bob.open(f"/c/{cluster['cid']}/threat-picture")
+    bob.wait_heading("Threat picture")
+    table = bob.main().find_element(By.CSS_SELECTOR, "table.picture")
+    heads = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
+    assert {"incident", "vulnerability"} <= set(heads), heads
+    week = table.find_elements(By.CSS_SELECTOR, "tbody tr")[-1]
+    cells = dict(zip(heads[1:], [td.text for td in week.find_elements(By.CSS_SELECTOR, "td")]))
+    assert int(cells["incident"]) >= 1 and int(cells["vulnerability"]) >= 1, cells
+    staff.open("/staff/threat-picture")
+    staff.wait_heading("Threat picture")
+    assert "fewer than 5 contributing organisations are left out" in staff.text()
+
+
 # ---- every screen, at both widths ---------------------------------------------------------
 
 
@@ -1126,7 +1231,11 @@ def check_screen(tab):
           if (!(c.labels && c.labels.length) && !c.getAttribute('aria-label')) out.push('unlabelled ' + (c.name || c.outerHTML.slice(0, 80)));
         }
         const w = document.documentElement.clientWidth;
-        if (document.documentElement.scrollWidth > w + 1) out.push('page wider than the window: ' + document.documentElement.scrollWidth + ' > ' + w);
+        if (document.documentElement.scrollWidth > w + 1) {
+          const wide = [...document.querySelectorAll('#main *')].filter(e => e.getBoundingClientRect().right > w + 1)
+            .slice(0, 3).map(e => e.tagName.toLowerCase() + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));
+          out.push('page wider than the window: ' + document.documentElement.scrollWidth + ' > ' + w + ' (' + wide.join(', ') + ')');
+        }
         return out;
     """)
     assert not problems, (tab.d.current_url, problems)
@@ -1156,7 +1265,18 @@ def test_every_screen_at_desktop_and_phone_width(server, cluster, screenshots):
         (bob, "indicator", "/indicator?type=ipv4&value=198.51.100.23"),
         (bob, "account", "/account"), (bob, "tokens", "/account/tokens"),
         (staff, "organisations", "/staff/organisations"), (staff, "onboard", "/staff/onboard"),
+        (bob, "threat-picture", f"/c/{cid}/threat-picture"),
+        (bob, "advisories", "/advisories"), (staff, "advisory-new", "/advisories/new"),
+        (bob, "articles", "/articles"), (bob, "assessment", "/assessment"),
+        (staff, "threat-picture-agency", "/staff/threat-picture"),
     ]
+    advisory = server.get("advisories", token=bob_token).json()["items"]
+    assert advisory, "test_staff_publish_an_advisory_and_watch_it_acknowledged made one"
+    screens += [(bob, "advisory", f"/advisories/{advisory[0]['id']}"),
+                (owner, "advisory-moderator", f"/advisories/{advisory[0]['id']}"),
+                (staff, "advisory-staff", f"/advisories/{advisory[0]['id']}")]
+    articles = server.get("articles").json()["items"]
+    screens.append((bob, "article", f"/articles/{articles[0]['slug']}"))
     try:
         for width, height in (DESKTOP, PHONE):
             for t in {id(t): t for t, _, _ in screens}.values():
@@ -1164,6 +1284,7 @@ def test_every_screen_at_desktop_and_phone_width(server, cluster, screenshots):
             for t, name, path in screens:
                 t.open(path)
                 assert t.d.execute_script("return window.innerWidth") == width
+                assert t.heading() not in ("Not found", "Something went wrong"), (name, t.text()[:500])
                 check_screen(t)
                 t.shot(screenshots, name, width)
         # the phone's menu opens from its button
