@@ -28,6 +28,13 @@ export function whenExpired(fn) {
   onExpired = fn;
 }
 
+/** The server ended the session some other way (a WebSocket closed 1008). */
+export function sessionEnded() {
+  const had = token();
+  clearToken();
+  if (had) onExpired(new ApiError(401, { detail: "your session has ended: sign in again" }));
+}
+
 export function token() {
   return sessionStorage.getItem(TOKEN_KEY);
 }
@@ -104,6 +111,8 @@ export const totpRemove = (code) => call("DELETE", "/me/totp", { body: { code } 
 export const tokens = (cursor) => call("GET", "/me/tokens", { query: { cursor } });
 export const createToken = (body) => call("POST", "/me/tokens", { body });
 export const revokeToken = (tokenId) => call("DELETE", `/me/tokens/${id(tokenId)}`);
+export const exportMe = () => call("GET", "/me/export");
+export const deleteMe = (password) => call("DELETE", "/me", { body: { password } });
 export const acceptInvite = (body) => call("POST", "/invites/accept", { body });
 
 // ---- organisations -----------------------------------------------------------
@@ -129,6 +138,10 @@ export const joinRequests = (cid, cursor) =>
   call("GET", `/communities/${id(cid)}/join-requests`, { query: { cursor } });
 export const decideJoinRequest = (cid, rid, verdict) =>
   call("POST", `/communities/${id(cid)}/join-requests/${id(rid)}/${verdict === "approve" ? "approve" : "deny"}`);
+export const retention = (cid) => call("GET", `/communities/${id(cid)}/retention`);
+export const threatPicture = (cid, weeks) => call("GET", `/communities/${id(cid)}/threat-picture`, { query: { weeks } });
+export const benchmark = (cid) => call("GET", `/communities/${id(cid)}/assessment-benchmark`);
+export const updateCommunity = (cid, body) => call("PATCH", `/communities/${id(cid)}`, { body });
 export const audit = (cid, cursor) => call("GET", `/communities/${id(cid)}/audit`, { query: { cursor } });
 
 // ---- channels ------------------------------------------------------------------
@@ -160,3 +173,26 @@ export const stix = (pid) => call("GET", `/posts/${id(pid)}/stix`);
 export const indicator = (type, value, cursor) => call("GET", "/indicators", { query: { type, value, cursor } });
 export const lookup = (indicators) => call("POST", "/indicators/lookup", { body: { indicators } });
 export const search = (query) => call("GET", "/search", { query });
+
+// ---- realtime ---------------------------------------------------------------------------
+export const realtimeTicket = () => call("POST", "/realtime/tickets");
+
+// ---- the agency: advisories, articles, self-assessment, threat picture -------------------
+export const advisories = (cursor) => call("GET", "/advisories", { query: { cursor } });
+export const advisory = (aid) => call("GET", `/advisories/${id(aid)}`);
+export const createAdvisory = (body, key) => call("POST", "/advisories", { body, key });
+export const updateAdvisory = (aid, body) => call("PATCH", `/advisories/${id(aid)}`, { body });
+export const withdrawAdvisory = (aid) => call("POST", `/advisories/${id(aid)}/withdraw`);
+export const acknowledge = (aid, body) => call("POST", `/advisories/${id(aid)}/acks`, { body });
+export const acks = (aid, communityId) =>
+  call("GET", `/advisories/${id(aid)}/acks`, { query: { community_id: communityId } });
+export const articles = (query) => call("GET", "/articles", { query });
+export const article = (slug) => call("GET", `/articles/${id(slug)}`);
+export const createArticle = (body) => call("POST", "/articles", { body });
+export const updateArticle = (slug, body) => call("PATCH", `/articles/${id(slug)}`, { body });
+export const questionnaire = () => call("GET", "/assessment");
+export const assessments = (orgId, cursor) => call("GET", `/organisations/${id(orgId)}/assessments`, { query: { cursor } });
+export const submitAssessment = (orgId, body, key) =>
+  call("POST", `/organisations/${id(orgId)}/assessments`, { body, key });
+export const insightsThreat = (query) => call("GET", "/insights/threat-picture", { query });
+export const insightsAssessments = (groupBy) => call("GET", "/insights/assessments", { query: { group_by: groupBy } });

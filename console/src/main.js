@@ -3,14 +3,30 @@
 // The fragment (#/...) names the screen (routes.js).  Each navigation
 // renders the screen afresh from the API: nothing is cached but who the
 // caller is (GET /me, again after signing in or joining).  A screen that
-// finishes after the reader has moved on is dropped.
+// finishes after the reader has moved on is dropped.  What a screen keeps
+// running (a live watch of its channel: realtime.js) it hands to
+// ctx.onLeave, and it is stopped when the next screen starts.
 import * as api from "./api.js";
+import * as realtime from "./realtime.js";
 import { h, replace } from "./dom.js";
 import { match } from "./routes.js";
 import { failure } from "./ui.js";
 
 const session = { me: null };
 let generation = 0;
+let leaving = [];
+
+function leave() {
+  const fns = leaving;
+  leaving = [];
+  for (const fn of fns) {
+    try {
+      fn();
+    } catch (err) {
+      console.error(err);
+    }
+  }
+}
 
 const main = document.getElementById("main");
 const top = document.getElementById("top");
@@ -50,9 +66,13 @@ function header() {
         link("#/", "Communities"),
         link("#/search", "Search"),
         link("#/lookup", "Indicator lookup"),
+        link("#/advisories", "Advisories"),
+        link("#/articles", "Articles"),
+        link("#/assessment", "Self-assessment"),
         link("#/account", "Account"),
-        me.platform_role === "staff" ? [link("#/staff/organisations", "Organisations"), link("#/staff/onboard", "Onboard a cluster")] : null,
-      ] : null,
+        me.platform_role === "staff" ? [link("#/staff/organisations", "Organisations"), link("#/staff/onboard", "Onboard a cluster"),
+          link("#/staff/threat-picture", "Threat picture")] : null,
+      ] : link("#/articles", "Articles"),
       h("li", null, h("a", { href: "/docs" }, "API reference"))),
     me ? h("div", { class: "who" },
       h("span", { class: "muted" }, me.display_name),
@@ -83,12 +103,14 @@ async function signOut() {
     // the token may be gone already; forget it either way
   }
   api.clearToken();
+  realtime.stop();
   session.me = null;
   go("/signin");
 }
 
 async function render(firstLoad = false) {
   const gen = ++generation;
+  leave();
   const { path, query, full } = current();
   const found = match(path);
   if (!found) {
@@ -113,8 +135,10 @@ async function render(firstLoad = false) {
       }
     }
     header();
+    // a screen overtaken while it loaded stops what it started at once
+    const onLeave = (fn) => (gen === generation ? leaving.push(fn) : fn());
     node = await found.route.screen({
-      params: found.params, query, me: session.me, go, refreshMe, session,
+      params: found.params, query, here: full, me: session.me, go, refreshMe, session, onLeave,
       signedIn: (me) => { session.me = me; header(); },
     });
   } catch (err) {
@@ -133,6 +157,7 @@ async function render(firstLoad = false) {
 }
 
 api.whenExpired(() => {
+  realtime.stop();
   session.me = null;
   const { full } = current();
   if (!full.startsWith("/signin")) go(`/signin?next=${encodeURIComponent(full)}&expired=1`);

@@ -6,20 +6,13 @@
 // ctx.params.name; the screen is an async function (ctx) → Node, one module
 // per screen under screens/.  Only `public` routes open without a session.
 //
-// Extension points, for what the API does not answer yet (nothing here
-// pretends otherwise): each is one more line below and one more module.
-//   - live updates: a realtime.js beside api.js that holds one WebSocket to
-//     /api/v1/realtime (same origin: the CSP's connect-src 'self' admits
-//     it), subscribes to the channel on screen with `since`, and lets
-//     channel.js and post.js insert what arrives;
-//   - "/c/:cid/retention": retention and legal hold, with the preview;
-//   - "/advisories", "/advisories/:id": advisories and their
-//     acknowledgements (staff: publish, counts);
-//   - "/articles", "/articles/:slug": knowledge articles;
-//   - "/assessment": the self-assessment; "/c/:cid/threat-picture" and
-//     "/staff/threat-picture": the threat picture;
-//   - on the account screen: my data export and deleting my account.
+// The agency's screens (advisories, articles, the self-assessment, the
+// threat picture) and retention follow the same pattern; articles are
+// public, like the agency's website.
 import { accountScreen } from "./screens/account.js";
+import { advisoriesScreen, advisoryScreen, newAdvisoryScreen } from "./screens/advisories.js";
+import { articleScreen, articlesScreen, newArticleScreen } from "./screens/articles.js";
+import { assessmentScreen } from "./screens/assessment.js";
 import { auditScreen } from "./screens/audit.js";
 import { channelScreen } from "./screens/channel.js";
 import { channelSettingsScreen, newChannelScreen } from "./screens/channel-settings.js";
@@ -34,8 +27,10 @@ import { onboardScreen } from "./screens/onboard.js";
 import { organisationsScreen } from "./screens/organisations.js";
 import { postScreen } from "./screens/post.js";
 import { requestsScreen } from "./screens/requests.js";
+import { retentionScreen } from "./screens/retention.js";
 import { searchScreen } from "./screens/search.js";
 import { signinScreen } from "./screens/signin.js";
+import { agencyThreatScreen, communityThreatScreen } from "./screens/threat.js";
 import { tokensScreen } from "./screens/tokens.js";
 
 export const routes = [
@@ -48,6 +43,8 @@ export const routes = [
   { path: "/c/:cid/requests", screen: requestsScreen },
   { path: "/c/:cid/channels/new", screen: newChannelScreen },
   { path: "/c/:cid/audit", screen: auditScreen },
+  { path: "/c/:cid/retention", screen: retentionScreen },
+  { path: "/c/:cid/threat-picture", screen: communityThreatScreen },
   { path: "/ch/:chid", screen: channelScreen },
   { path: "/ch/:chid/settings", screen: channelSettingsScreen },
   { path: "/ch/:chid/new", screen: composeScreen },
@@ -60,6 +57,14 @@ export const routes = [
   { path: "/account/tokens", screen: tokensScreen },
   { path: "/staff/organisations", screen: organisationsScreen },
   { path: "/staff/onboard", screen: onboardScreen },
+  { path: "/staff/threat-picture", screen: agencyThreatScreen },
+  { path: "/advisories", screen: advisoriesScreen },
+  { path: "/advisories/new", screen: newAdvisoryScreen },
+  { path: "/advisories/:aid", screen: advisoryScreen },
+  { path: "/articles", screen: articlesScreen, public: true },
+  { path: "/articles/new", screen: newArticleScreen },
+  { path: "/articles/:slug", screen: articleScreen, public: true },
+  { path: "/assessment", screen: assessmentScreen },
 ];
 
 /** path → {route, params} or null. */

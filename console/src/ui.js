@@ -265,6 +265,17 @@ export function actionButton(label, action, { cls = "" } = {}) {
   return h("span", { class: "action" }, button, error);
 }
 
+/** Hand a JSON document to the browser as a file to save. */
+export function download(name, data) {
+  const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
+  const a = h("a", { download: name });
+  a.href = url;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
 /** A value to copy (an invitation link, a new token): read-only and selectable. */
 export function copyField(label, value) {
   const id = uid("copy");
@@ -344,6 +355,7 @@ export function communityNav(c, channelList, active) {
       ch.visibility === "restricted" ? h("span", { class: "muted" }, " (restricted)") : null))),
     channelList.length ? null : h("p", { class: "muted" }, "No channel you can read."),
     role && !mod ? [h("h3", null, "People"), h("ul", null, link(`#/c/${c.id}/members`, "Members", "members"))] : null,
+    role ? [h("h3", null, "Insight"), h("ul", null, link(`#/c/${c.id}/threat-picture`, "Threat picture", "threat-picture"))] : null,
     mod ? [
       h("h3", null, "Manage"),
       h("ul", null,
@@ -351,7 +363,8 @@ export function communityNav(c, channelList, active) {
         link(`#/c/${c.id}/invites`, "Invitations", "invites"),
         link(`#/c/${c.id}/requests`, "Join requests", "requests"),
         link(`#/c/${c.id}/channels/new`, "New channel", "new-channel"),
-        link(`#/c/${c.id}/audit`, "Audit trail", "audit")),
+        link(`#/c/${c.id}/audit`, "Audit trail", "audit"),
+        role === "owner" ? link(`#/c/${c.id}/retention`, "Retention and legal hold", "retention") : null),
     ] : null);
 }
 

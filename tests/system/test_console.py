@@ -13,9 +13,18 @@ tab makes, so the tests can say what the console asked for.
   the API reference page under its own policy; the OpenAPI document.
 * A cluster's first hour: staff onboard it and get the owner's link; the
   owner accepts, makes a channel and invites three members, who accept;
-  a TLP:AMBER incident with indicators reaches a second member (after
-  navigating: live updates come later); a TLP:RED post reaches its
-  recipient and nobody else; a suspended member loses the channel.
+  a TLP:AMBER incident with indicators appears on a second member's open
+  channel screen, live over the WebSocket (no reload); a TLP:RED post
+  reaches its recipient and nobody else; a suspended member's open screen
+  loses the channel as it happens.
+* Live: an open channel screen survives its isacd restarting (it
+  reconnects and resubscribes with `since`, and shows the post made
+  meanwhile through another instance), and goes to sign-in when the
+  session ends elsewhere (close code 1008).
+* The agency: an advisory published and its acknowledgement
+  counts updating on the staff's open screen, a member acknowledging, the
+  moderators' view; public articles; the self-assessment with its
+  benchmark; the threat picture.
 * Safety: a post and a comment full of HTML and javascript: links run
   nothing and load nothing; the policy is enforced by the browser (an
   injected inline script does not run, innerHTML refuses strings); the
@@ -39,6 +48,7 @@ import urllib.parse
 
 import pytest
 
+import conftest
 from conftest import DEFAULT_PASSWORD, ROOT, create_staff, totp_code, unique_email
 import community_helpers as ch
 from identity_helpers import wait_for_fresh_totp_step
@@ -111,6 +121,7 @@ class Browser:
         self.requests = []   # (url, the page that asked)
         self.failed = []     # (url, the page that asked, error, blocked reason)
         self.console = []    # browser console messages
+        self.frames = []     # ("sent" | "received", WebSocket text) of every tab
         self._sent = {}
 
     def tab(self, name):
@@ -130,6 +141,10 @@ class Browser:
                 sent = (params["request"]["url"], params.get("documentURL", ""))
                 self._sent[params["requestId"]] = sent
                 self.requests.append(sent)
+            elif msg["method"] == "Network.webSocketFrameSent":
+                self.frames.append(("sent", params["response"].get("payloadData", "")))
+            elif msg["method"] == "Network.webSocketFrameReceived":
+                self.frames.append(("received", params["response"].get("payloadData", "")))
             elif msg["method"] == "Network.loadingFailed":
                 url, page = self._sent.get(params["requestId"], ("?", "?"))
                 self.failed.append((url, page, params.get("errorText"), params.get("blockedReason")))
@@ -292,8 +307,10 @@ class Tab:
         return self.ready()
 
     def copied(self, label):
-        """The value of a copy field (an invitation link, a token)."""
-        self.wait_text(label)
+        """The value of a copy field (an invitation link, a token), once it
+        is there (its label's words may be on the screen before it is)."""
+        self.wait_for(lambda: self.d.execute_script(self.FIND_CONTROL + "return c !== null;", None, label),
+                      f"a control labelled {label!r}")
         return self.control(label).get_attribute("value")
 
     def fragment(self):
@@ -444,6 +461,25 @@ def write_post(tab, chid, title, body, tlp="TLP:AMBER", kind="incident", severit
     tab.click("Publish")
     tab.wait_heading(title)
     return tab.fragment().split("/")[2]
+
+
+def wait_live(tab):
+    """Wait until the open channel screen is subscribed over the WebSocket."""
+    tab.wait_for(lambda: tab.main().find_element(By.CSS_SELECTOR, ".live-badge")
+                 .get_attribute("data-live") == "on", "the channel to be live")
+
+
+def keep_screen(tab):
+    """Mark the page and the screen now shown: assert_same_screen() then
+    proves that neither was reloaded nor rendered again."""
+    tab.d.execute_script("window.keptPage = 1;"
+                         "document.querySelector('#main h1').dataset.kept = '1';")
+
+
+def assert_same_screen(tab):
+    kept = tab.d.execute_script("const h = document.querySelector('#main h1');"
+                                "return window.keptPage === 1 && h !== null && h.dataset.kept === '1';")
+    assert kept, f"[{tab.name}] the screen was reloaded or rendered again"
 
 
 def post_rows(tab):
@@ -600,7 +636,10 @@ def test_staff_onboard_a_cluster_and_its_owner_takes_over(server, cluster):
 def test_an_amber_incident_reaches_a_second_member(server, cluster, browser, screenshots):
     alice, bob = cluster["tabs"]["alice"], cluster["tabs"]["bob"]
     chid = cluster["chid"]
-    bob.open(f"/ch/{chid}")  # bob's screen is open before the post is made
+    # bob's screen is open, and live, before the post is made
+    bob.open(f"/ch/{chid}")
+    wait_live(bob)
+    keep_screen(bob)
     title = f"Phishing wave against pilots {cluster['tag']}"
     pid = write_post(alice, chid, title,
                      "Mails claiming to be from the **harbour master** ask for tide data.\n\n"
@@ -616,9 +655,10 @@ def test_an_amber_incident_reaches_a_second_member(server, cluster, browser, scr
                      "ipv4 203.0.113.7", "md5 d41d8cd98f00b204e9800998ecf8427e"):
         assert expected in table, table
 
-    # bob navigates (live updates come later) and finds it, labelled
-    bob.open(f"/ch/{chid}")
+    # it appears on bob's open screen, labelled, without a reload or a new screen
     bob.wait_text(title)
+    assert_same_screen(bob)
+    assert "fresh" in bob.main().find_element(By.CSS_SELECTOR, ".post-row").get_attribute("class")
     assert (title, "TLP:AMBER") in post_rows(bob)
     label = bob.main().find_element(By.CSS_SELECTOR, ".post-row .tlp")
     assert rgb(label.value_of_css_property("color")) == TLP_COLOURS["TLP:AMBER"]
@@ -715,6 +755,9 @@ def test_a_suspended_member_loses_the_channel(server, cluster):
     cid, chid = cluster["cid"], cluster["chid"]
     carol.open(f"/ch/{chid}")
     assert "# incidents" in carol.main().find_element(By.CSS_SELECTOR, "nav.side").text
+    wait_live(carol)
+    keep_screen(carol)
+    assert carol.main().find_elements(By.CSS_SELECTOR, ".post-row")
 
     owner.open(f"/c/{cid}/members")
     owner.wait_heading("Members")
@@ -722,6 +765,14 @@ def test_a_suspended_member_loses_the_channel(server, cluster):
     owner.click("Suspend", within=row)
     owner.wait_for(lambda: "suspended" in owner.main().find_element(
         By.CSS_SELECTOR, f"tr[data-user='{cluster['ids']['carol']}']").text, "carol suspended")
+
+    # carol's open screen loses the channel, its posts and its link, live
+    carol.wait_text("You can no longer read this channel")
+    assert_same_screen(carol)
+    assert not carol.main().find_elements(By.CSS_SELECTOR, ".post-row")
+    assert "# incidents" not in carol.main().find_element(By.CSS_SELECTOR, "nav.side").text
+    assert not carol.d.execute_script("return [...document.querySelectorAll('#main a')]"
+                                      ".some(a => a.textContent === 'Write a post')")
 
     carol.open(f"/c/{cid}")
     carol.wait_text("Your membership is suspended")
@@ -737,6 +788,60 @@ def test_a_suspended_member_loses_the_channel(server, cluster):
         By.CSS_SELECTOR, f"tr[data-user='{cluster['ids']['carol']}']").text, "carol reactivated")
     carol.open(f"/ch/{chid}")
     carol.wait_heading("# incidents")
+
+
+def test_an_open_screen_survives_a_restart_and_a_session_ending(pg, browser, start_server, monkeypatch):
+    """The console's isacd stops while a member's channel screen is open; a
+    post is made meanwhile through a second instance on the same database;
+    isacd comes back on the same address.  The open screen reconnects by
+    itself, subscribes again with `since`, and shows the post it missed,
+    with no reload.  Then the session is ended elsewhere: the socket closes
+    with 1008 and the console asks to sign in again."""
+    first = start_server()
+    other = start_server(db=first.db)
+    staff = ch.platform_account(first, role="staff", name="Rita Restart")
+    community, owner = ch.new_community(first, staff["token"])
+    chan = ch.new_channel(first, community["id"], owner["token"], name="watch")
+    member = ch.add_member(first, community["id"], owner["token"], owner["org_id"], name="Mo Member")
+
+    t = browser.tab("restart")
+    t.base = first.url
+    t.sign_in(member["email"])
+    t.open(f"/ch/{chan['id']}")
+    wait_live(t)
+    keep_screen(t)
+    seen = f"Posted while the console watched {ch.uid()}"
+    ch.expect(first.post(f"channels/{chan['id']}/posts", token=owner["token"], json={
+        "kind": "incident", "title": seen, "body": "x", "tlp": "TLP:GREEN"}), 201)
+    t.wait_text(seen)
+
+    first.stop()
+    t.wait_for(lambda: t.main().find_element(By.CSS_SELECTOR, ".live-badge").get_attribute("data-live") == "off",
+               "the screen to say it is reconnecting")
+    missed = f"Posted while the console was away {ch.uid()}"
+    ch.expect(other.post(f"channels/{chan['id']}/posts", token=owner["token"], json={
+        "kind": "incident", "title": missed, "body": "x", "tlp": "TLP:GREEN"}), 201)
+    browser.drain()
+    frames = len(browser.frames)
+
+    monkeypatch.setattr(conftest, "free_port", lambda: first.port)
+    again = start_server(db=first.db)
+    assert again.url == first.url
+    t.wait_text(missed, timeout=40)
+    wait_live(t)
+    assert_same_screen(t)
+    assert [r[0] for r in post_rows(t)] == [missed, seen]
+    browser.drain()
+    resumed = [json.loads(f) for d, f in browser.frames[frames:] if d == "sent"]
+    assert any(m.get("type") == "subscribe" and chan["id"] in m["channels"] and isinstance(m.get("since"), int)
+               for m in resumed), resumed
+
+    # the session ends elsewhere (signed out by another client): back to sign-in
+    session = t.d.execute_script("return sessionStorage.getItem('isacd.token')")
+    assert again.post("auth/logout", token=session).status_code == 204
+    t.wait_heading("Sign in")
+    assert "expired=1" in t.fragment()
+    assert t.d.execute_script("return sessionStorage.getItem('isacd.token')") is None
 
 
 # ---- safety ---------------------------------------------------------------------------
@@ -1013,6 +1118,107 @@ def test_the_management_screens_do_what_they_say(server, cluster, browser):
         assert action in trail, action
 
 
+# ---- the agency -------------------------------------------------------------------------
+
+
+def test_staff_publish_an_advisory_and_watch_it_acknowledged(server, cluster, browser):
+    staff, bob, owner = (cluster["tabs"][k] for k in ("staff", "bob", "owner"))
+    title = f"Patch the crane controllers {cluster['tag']}"
+    staff.open("/advisories")
+    staff.go("Publish an advisory")
+    staff.wait_heading("Publish an advisory")
+    staff.fill("Title", title)
+    staff.fill("Summary", "Firmware 4.2 lets anyone in on port 2323.")
+    staff.fill("Advice (Markdown)", "Update to **4.3** today.")
+    staff.choose("Severity", "critical")
+    staff.fill("CVEs, one per line (optional)", "CVE-2026-12345")
+    staff.fill("Actions to take, one per line (optional)", "Update the firmware\nClose port 2323")
+    staff.control(cluster["name"]).click()
+    staff.go("Publish the advisory")
+    staff.wait_heading(title)
+    counts = lambda: staff.main().find_element(By.XPATH, f"//table[contains(@class,'counts')]//tr[th='{cluster['name']}']")
+    assert counts().find_element(By.CSS_SELECTOR, "td[data-state=applies]").text == "0"
+    pending = int(counts().find_element(By.CSS_SELECTOR, "td[data-state=pending]").text)
+    assert pending >= 3
+    keep_screen(staff)
+
+    # bob, a member, reads and acknowledges it for his organisation
+    bob.open("/advisories")
+    bob.follow(title)
+    bob.wait_heading(title)
+    assert bob.main().find_element(By.CSS_SELECTOR, ".body strong").text == "4.3"
+    assert "Close port 2323" in bob.text() and "Not acknowledged yet." in bob.text()
+    bob.main().find_element(By.CSS_SELECTOR, "input[name=status][value=applies]").click()
+    bob.fill("Note for your community's moderators (optional)", "Two cranes affected.")
+    bob.click("Acknowledge")
+    bob.wait_for(lambda: "Applies to us" in bob.main().find_element(By.CSS_SELECTOR, ".ack-state").text,
+                 "the acknowledgement")
+
+    # the staff screen counts it by itself; never a name or a note
+    staff.wait_for(lambda: counts().find_element(By.CSS_SELECTOR, "td[data-state=applies]").text == "1",
+                   "the count to update", timeout=30)
+    assert_same_screen(staff)
+    assert "Two cranes" not in staff.text() and cluster["members"]["bob"]["org"] not in staff.text()
+
+    # the owner sees each organisation of the community, with the note
+    owner.open("/advisories")
+    owner.follow(title)
+    box = owner.main().find_element(By.CSS_SELECTOR, f"[aria-label='Acknowledgements in {cluster['name']}']")
+    row = box.find_element(By.XPATH, f".//tr[th='{cluster['members']['bob']['org']}']")
+    assert "Applies to us" in row.text and "Two cranes affected." in row.text
+    assert server.get("advisories", token=api_token(server, cluster["members"]["bob"]["email"])).status_code == 200
+
+
+def test_articles_the_self_assessment_and_the_threat_picture(server, cluster, browser):
+    bob, staff = cluster["tabs"]["bob"], cluster["tabs"]["staff"]
+    # articles are public: a tab with no session reads them
+    t = browser.tab("reader-articles")
+    t.d.get(server.url + "/#/articles")
+    t.wait_heading("Articles")
+    cards = t.main().find_elements(By.CSS_SELECTOR, ".article-card")
+    assert len(cards) >= 5, t.text()
+    t.fill("Category", "prevent")
+    t.choose("Language", "English")
+    t.go("Find")
+    first = t.main().find_element(By.CSS_SELECTOR, ".article-card h3 a").text
+    t.follow(first)
+    t.wait_heading(first)
+    assert len(t.main().find_element(By.CSS_SELECTOR, ".markdown.body").text) > 200
+
+    # bob assesses his organisation
+    bob.open("/assessment")
+    bob.wait_heading("Self-assessment")
+    bob.click("See my scores")  # nothing answered: said in place
+    bob.wait_for(lambda: bob.main().find_element(By.CSS_SELECTOR, ".form-alert").is_displayed(), "the refusal")
+    bob.d.execute_script("for (const q of document.querySelectorAll('#main fieldset.question'))"
+                         "  q.querySelector('input[type=radio]').click();")
+    bob.click("See my scores")
+    bob.wait_text("Your scores")
+    scores = bob.main().find_elements(By.CSS_SELECTOR, ".results > ol.scores > li")
+    assert len(scores) == 5
+    bench = bob.main().find_element(By.CSS_SELECTOR, f".benchmark[data-community='{cluster['cid']}']").text
+    assert "No comparison: fewer than 5 organisations" in bench, bench
+    bob.open("/assessment")
+    assert "Your organisation has not assessed itself yet." not in bob.text()
+
+    # the threat picture: counts of what bob reads, per week and kind
+    bob_token = api_token(server, cluster["members"]["bob"]["email"])
+    for kind in ("incident", "vulnerability"):
+        ch.expect(server.post(f"channels/{cluster['chid']}/posts", token=bob_token, json={
+            "kind": kind, "title": f"A {kind} to count", "body": "x", "tlp": "TLP:GREEN", "severity": "low"}), 201)
+    bob.open(f"/c/{cluster['cid']}/threat-picture")
+    bob.wait_heading("Threat picture")
+    table = bob.main().find_element(By.CSS_SELECTOR, "table.picture")
+    heads = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
+    assert {"incident", "vulnerability"} <= set(heads), heads
+    week = table.find_elements(By.CSS_SELECTOR, "tbody tr")[-1]
+    cells = dict(zip(heads[1:], [td.text for td in week.find_elements(By.CSS_SELECTOR, "td")]))
+    assert int(cells["incident"]) >= 1 and int(cells["vulnerability"]) >= 1, cells
+    staff.open("/staff/threat-picture")
+    staff.wait_heading("Threat picture")
+    assert "fewer than 5 contributing organisations are left out" in staff.text()
+
+
 # ---- every screen, at both widths ---------------------------------------------------------
 
 
@@ -1025,7 +1231,11 @@ def check_screen(tab):
           if (!(c.labels && c.labels.length) && !c.getAttribute('aria-label')) out.push('unlabelled ' + (c.name || c.outerHTML.slice(0, 80)));
         }
         const w = document.documentElement.clientWidth;
-        if (document.documentElement.scrollWidth > w + 1) out.push('page wider than the window: ' + document.documentElement.scrollWidth + ' > ' + w);
+        if (document.documentElement.scrollWidth > w + 1) {
+          const wide = [...document.querySelectorAll('#main *')].filter(e => e.getBoundingClientRect().right > w + 1)
+            .slice(0, 3).map(e => e.tagName.toLowerCase() + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));
+          out.push('page wider than the window: ' + document.documentElement.scrollWidth + ' > ' + w + ' (' + wide.join(', ') + ')');
+        }
         return out;
     """)
     assert not problems, (tab.d.current_url, problems)
@@ -1055,7 +1265,18 @@ def test_every_screen_at_desktop_and_phone_width(server, cluster, screenshots):
         (bob, "indicator", "/indicator?type=ipv4&value=198.51.100.23"),
         (bob, "account", "/account"), (bob, "tokens", "/account/tokens"),
         (staff, "organisations", "/staff/organisations"), (staff, "onboard", "/staff/onboard"),
+        (bob, "threat-picture", f"/c/{cid}/threat-picture"),
+        (bob, "advisories", "/advisories"), (staff, "advisory-new", "/advisories/new"),
+        (bob, "articles", "/articles"), (bob, "assessment", "/assessment"),
+        (staff, "threat-picture-agency", "/staff/threat-picture"),
     ]
+    advisory = server.get("advisories", token=bob_token).json()["items"]
+    assert advisory, "test_staff_publish_an_advisory_and_watch_it_acknowledged made one"
+    screens += [(bob, "advisory", f"/advisories/{advisory[0]['id']}"),
+                (owner, "advisory-moderator", f"/advisories/{advisory[0]['id']}"),
+                (staff, "advisory-staff", f"/advisories/{advisory[0]['id']}")]
+    articles = server.get("articles").json()["items"]
+    screens.append((bob, "article", f"/articles/{articles[0]['slug']}"))
     try:
         for width, height in (DESKTOP, PHONE):
             for t in {id(t): t for t, _, _ in screens}.values():
@@ -1063,6 +1284,7 @@ def test_every_screen_at_desktop_and_phone_width(server, cluster, screenshots):
             for t, name, path in screens:
                 t.open(path)
                 assert t.d.execute_script("return window.innerWidth") == width
+                assert t.heading() not in ("Not found", "Something went wrong"), (name, t.text()[:500])
                 check_screen(t)
                 t.shot(screenshots, name, width)
         # the phone's menu opens from its button

@@ -1,10 +1,15 @@
 // account.js - my account: name, password and two-step sign-in (TOTP:
 // enrol shows the secret and the otpauth URI as text to type or paste into
 // an authenticator app, then a code confirms it; a code removes it).  API
-// tokens have their own screen (tokens.js).
+// tokens have their own screen (tokens.js).  My data: everything isacd
+// keeps about me as one JSON file (GET /me/export, handed to the browser
+// as a download), and deleting my account (DELETE /me, with the password
+// and a second confirmation), which signs this tab out.
 import * as api from "../api.js";
 import { h, replace } from "../dom.js";
-import { copyField, field, form, notice, title } from "../ui.js";
+import * as realtime from "../realtime.js";
+import { actionButton, copyField, download, field, form, notice, title } from "../ui.js";
+
 
 export async function accountScreen(ctx) {
   const me = await ctx.refreshMe();
@@ -56,6 +61,7 @@ export async function accountScreen(ctx) {
 
   const nameStatus = h("p", { class: "muted", role: "status" });
   const pwStatus = h("p", { class: "muted", role: "status" });
+  const exportStatus = h("div", { role: "status" });
   return h("section", null,
     title("Account"),
     h("dl", { class: "facts" },
@@ -87,5 +93,34 @@ export async function accountScreen(ctx) {
       field({ label: "Current password", name: "password.current", type: "password", autocomplete: "current-password", required: true }),
       field({ label: "New password", name: "password.new", type: "password", autocomplete: "new-password", required: true, hint: "At least 12 characters." })),
       pwStatus),
-    totpBox);
+    totpBox,
+    h("section", { class: "panel", "aria-labelledby": "data-h" },
+      h("h2", { id: "data-h" }, "My data"),
+      h("p", null, "Everything this platform keeps about you, as one JSON file: your account, organisation, memberships, sessions and tokens (never a secret), the audit entries about you, and every post, comment and sighting you wrote, anonymous ones included."),
+      exportStatus,
+      actionButton("Download my data", async () => {
+        const data = await api.exportMe();
+        download("isacd-export.json", data);
+        replace(exportStatus, notice(`Downloaded: ${data.posts?.length ?? 0} posts, ${data.comments?.length ?? 0} comments, ${data.sightings?.length ?? 0} sightings.`));
+      })),
+    h("section", { class: "panel danger-zone", "aria-labelledby": "erase-h" },
+      h("h2", { id: "erase-h" }, "Delete my account"),
+      notice("Your name, e-mail address, password, two-step secret, tokens, sessions and memberships are erased for good. What you posted stays, shown as written by \"former member\", unless a community deletes it with your account."),
+      form({
+        submit: "Delete my account",
+        danger: true,
+        label: "Delete my account",
+        onSubmit: async (v) => {
+          if (!v.sure) {
+            throw new api.ApiError(400, { detail: "tick the box to confirm", errors: [{ field: "sure", message: "tick to confirm" }] });
+          }
+          await api.deleteMe(v.password);
+          realtime.stop();
+          api.clearToken();
+          ctx.signedIn(null);
+          ctx.go("/signin?erased=1");
+        },
+      },
+      field({ label: "Your password", name: "password", type: "password", autocomplete: "current-password", required: true }),
+      field({ label: "I understand that this cannot be undone", name: "sure", type: "checkbox" }))));
 }

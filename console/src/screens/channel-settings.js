@@ -1,14 +1,17 @@
 // channel-settings.js - make a channel (#/c/<id>/channels/new), or change
 // or delete one and manage the explicit readers of a restricted one
-// (#/ch/<id>/settings); moderators and owners.
+// (#/ch/<id>/settings); moderators and owners.  Retention and legal hold
+// are the owners' and staff's: their panel (retention.js) shows to them
+// alone, and the general form never sends retention for a moderator.
 import * as api from "../api.js";
 import { h } from "../dom.js";
+import { channelRetentionPanel, ownsRetention } from "./retention.js";
 import {
   all, communityContext, communityNav, confirmButton, field, form, notice, paged, radios, title, when,
   withSide,
 } from "../ui.js";
 
-function channelFields(ch) {
+function channelFields(ch, { retention = false } = {}) {
   const name = field({ label: "Name", name: "name", value: ch?.name, required: true, maxlength: 100 });
   name.querySelector("input").setAttribute("autofocus", "");
   return [
@@ -22,10 +25,10 @@ function channelFields(ch) {
       legend: "Who posts in it", name: "posting", value: ch?.posting || "members",
       options: [["members", "its readers"], ["moderators", "only moderators and owners"]],
     }),
-    field({
+    retention ? field({
       label: "Keep posts for (days, optional)", name: "retention_days", type: "number", min: 1, value: ch?.retention_days ?? "",
       hint: "Empty: as the community keeps them.",
-    }),
+    }) : null,
   ];
 }
 
@@ -34,9 +37,9 @@ function channelBody(v, patch) {
   const description = v.description.trim();
   if (description) body.description = description;
   else if (patch) body.description = null;
-  const days = Number.parseInt(v.retention_days, 10);
+  // retention is the owners' (and staff's): only sent when the field is there
+  const days = Number.parseInt(v.retention_days ?? "", 10);
   if (!Number.isNaN(days)) body.retention_days = days;
-  else if (patch) body.retention_days = null;
   return body;
 }
 
@@ -51,7 +54,7 @@ export async function newChannelScreen(ctx) {
         const ch = await api.createChannel(community.id, channelBody(v, false));
         ctx.go(ch.visibility === "restricted" ? `/ch/${ch.id}/settings` : `/ch/${ch.id}`);
       },
-    }, channelFields(null)));
+    }, channelFields(null, { retention: ownsRetention(ctx, community) })));
 }
 
 export async function channelSettingsScreen(ctx) {
@@ -100,6 +103,7 @@ export async function channelSettingsScreen(ctx) {
       },
     }, channelFields(ch)),
     readers,
+    ownsRetention(ctx, community) ? await channelRetentionPanel(ctx, ch) : null,
     h("section", { class: "panel danger-zone" }, h("h2", null, "Delete"),
       notice("Deleting the channel deletes its posts, for everyone."),
       confirmButton("Delete the channel", `Delete # ${ch.name} and all its posts?`, async () => {

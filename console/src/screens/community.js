@@ -1,7 +1,10 @@
 // community.js - one community: what it is, how it is run, and the channels
 // the caller reads (with links to manage it for moderators and owners).
+// A channel the reader loses while the screen is open (realtime.js:
+// `revoked`) leaves its list and the side navigation.
 import * as api from "../api.js";
 import { h } from "../dom.js";
+import * as realtime from "../realtime.js";
 import { communityNav, confirmButton, notice, title, withSide } from "../ui.js";
 
 export async function communityScreen(ctx) {
@@ -25,7 +28,8 @@ export async function communityScreen(ctx) {
     ["Joining", c.join_policy === "request" ? "by invitation or request" : "by invitation only"],
     ["Roster", c.roster === "members" ? "members see every member" : "members see the moderators and owners"],
     ["Two-step sign-in required", c.require_totp ? "yes" : "no"],
-    ["Posts kept", c.retention_days ? `${c.retention_days} days` : "until deleted"],
+    ["Posts kept", (c.effective_retention_days ?? c.retention_days) ? `${c.effective_retention_days ?? c.retention_days} days` : "until deleted"],
+    c.legal_hold ? ["Legal hold", "yes: nothing here is purged"] : null,
     ["Members", c.member_count ?? "—"],
     ["Your role", m ? `${m.role}${m.status === "suspended" ? " (suspended)" : ""}` : staff ? "staff (not a member)" : "not a member"],
   ];
@@ -47,13 +51,22 @@ export async function communityScreen(ctx) {
       mod ? h("p", null, h("a", { class: "button", href: `#/c/${c.id}/channels/new` }, "New channel")) : null,
     ] : null,
     h("h2", null, "About"),
-    h("dl", { class: "facts" }, facts.map(([k, v]) => [h("dt", null, k), h("dd", null, String(v))])),
-    staff && !mod ? h("p", null, h("a", { href: `#/c/${c.id}/audit` }, "Audit trail")) : null,
+    h("dl", { class: "facts" }, facts.filter(Boolean).map(([k, v]) => [h("dt", null, k), h("dd", null, String(v))])),
+    staff && !mod ? h("p", null, h("a", { href: `#/c/${c.id}/audit` }, "Audit trail"), " · ",
+      h("a", { href: `#/c/${c.id}/retention` }, "Retention and legal hold")) : null,
     m ? h("p", null, confirmButton("Leave this community", `Leave ${c.name}?`, async () => {
       await api.removeMember(c.id, ctx.me.id);
       await ctx.refreshMe();
       ctx.go("/");
     })) : null,
   ];
-  return withSide(communityNav(c, channels, null), content);
+  const side = communityNav(c, channels, null);
+  const page = withSide(side, content);
+  for (const ch of channels) {
+    ctx.onLeave(realtime.watch(ch.id, (msg) => {
+      if (msg.type !== "revoked") return;
+      for (const a of page.querySelectorAll(`a[href="#/ch/${CSS.escape(ch.id)}"]`)) a.closest("li")?.remove();
+    }));
+  }
+  return page;
 }

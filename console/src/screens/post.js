@@ -1,12 +1,16 @@
 // post.js - one post: its labels, body (sanitised Markdown), indicators with
 // how many other readable posts carry each (seen_in), sightings ("we saw
 // this too", one per organisation), comments and earlier revisions; edit and
-// delete for whoever may; the STIX 2.1 bundle to download.
+// delete for whoever may; the STIX 2.1 bundle to download.  Live
+// (realtime.js): new comments and sightings appear; an edit is announced
+// with a button to show it (a comment being written is not thrown away);
+// deletion, or losing the channel, takes the post off the screen.
 import * as api from "../api.js";
 import { h, replace } from "../dom.js";
 import { markdown } from "../markdown.js";
+import * as realtime from "../realtime.js";
 import {
-  actionButton, all, communityContext, communityNav, confirmButton, field, form, kindBadge, notice, paged, person,
+  actionButton, all, communityContext, download, communityNav, confirmButton, field, form, kindBadge, notice, paged, person,
   severityBadge, title, tlpLabel, when, withSide,
 } from "../ui.js";
 
@@ -27,14 +31,7 @@ export async function postScreen(ctx) {
       ctx.go(`/ch/${p.channel_id}`);
     }) : null,
     actionButton("Download STIX 2.1", async () => {
-      const bundle = await api.stix(p.id);
-      const url = URL.createObjectURL(new Blob([JSON.stringify(bundle, null, 2)], { type: "application/json" }));
-      const a = h("a", { download: `post-${p.id}.stix.json` });
-      a.href = url;
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 1000);
+      download(`post-${p.id}.stix.json`, await api.stix(p.id));
     }));
 
   const indicators = p.indicators.length
@@ -100,7 +97,9 @@ export async function postScreen(ctx) {
       }
       commentKey = api.idempotencyKey();
       formEl.reset();
-      commentList.querySelector(".comments").prepend(commentItem(p, c));
+      if (!commentList.querySelector(`[data-comment="${CSS.escape(c.id)}"]`)) {
+        commentList.querySelector(".comments").prepend(commentItem(p, c));
+      }
       commentList.querySelector(".empty")?.remove();
     },
   }, field({ label: "Your comment (Markdown)", name: "body", type: "textarea", rows: 3, required: true }));
@@ -120,8 +119,9 @@ export async function postScreen(ctx) {
     }
   });
 
-  return withSide(communityNav(community, channels, p.channel_id),
-    h("article", { class: "post" },
+  const side = communityNav(community, channels, p.channel_id);
+  const banner = h("div", { class: "live-banner", role: "status" });
+  const article = h("article", { class: "post" },
       h("div", { class: "labels" }, tlpLabel(p.tlp), kindBadge(p.kind), severityBadge(p.severity)),
       title(p.title),
       h("p", { class: "meta" },
@@ -129,6 +129,8 @@ export async function postScreen(ctx) {
         " · ", when(p.created_at),
         p.revision > 0 ? [" · edited ", when(p.updated_at)] : null,
         ch ? [" · in ", h("a", { href: `#/ch/${ch.id}` }, `# ${ch.name}`)] : null),
+      p.advisory ? h("p", { class: "meta" }, `An advisory of the agency (version ${p.advisory.version}): `,
+        h("a", { href: `#/advisories/${p.advisory.id}` }, "read it and acknowledge it for your organisation")) : null,
       p.shared_from ? h("p", { class: "meta" }, "Shared from ", h("a", { href: `#/p/${p.shared_from}` }, "another post")) : null,
       p.tlp === "TLP:RED" && p.recipients ? h("p", { class: "meta" }, "Recipients: ",
         p.recipients.map((id, i) => [i ? ", " : "", names.get(id) || "a member"])) : null,
@@ -136,14 +138,56 @@ export async function postScreen(ctx) {
       h("div", { class: "markdown body" }, markdown(p.body)),
       p.tags.length ? h("p", { class: "tags" }, p.tags.map((t) => h("a", { class: "tag", href: `#/ch/${p.channel_id}?tag=${encodeURIComponent(t)}` }, t))) : null,
       indicators,
-      p.revision > 0 ? history : null),
-    sightBox,
-    h("section", { class: "comments-box", "aria-labelledby": "comments-h" },
-      h("h2", { id: "comments-h" }, "Comments"), commentList, commentForm));
+      p.revision > 0 ? history : null);
+  const commentsBox = h("section", { class: "comments-box", "aria-labelledby": "comments-h" },
+    h("h2", { id: "comments-h" }, "Comments"), commentList, commentForm);
+
+  const gone = (text) => {
+    replace(banner, notice(text, "error"), h("p", null, h("a", { href: `#/c/${p.community_id}` }, "Back to the community")));
+    for (const el of [actions, ...article.querySelectorAll(".body, .indicators, .tags, .revisions"), sightBox, commentsBox]) el.remove();
+  };
+  ctx.onLeave(realtime.watch(p.channel_id, async (msg) => {
+    if (msg.type === "revoked") {
+      side.querySelector(`a[href="#/ch/${CSS.escape(p.channel_id)}"]`)?.closest("li")?.remove();
+      gone("You can no longer read this channel: your access to it has ended.");
+      return;
+    }
+    if (msg.type === "resync") {
+      replace(banner, notice("The connection was lost for a while: this post may have changed."),
+        h("button", { type: "button", on: { click: () => ctx.go(ctx.here) } }, "Show the latest"));
+      return;
+    }
+    if (msg.type !== "event") return;
+    const d = msg.data || {};
+    if (msg.event === "post.deleted" && d.id === p.id) {
+      gone("This post has been deleted, or you may no longer see it.");
+    } else if (msg.event === "post.updated" && d.id === p.id) {
+      replace(banner, notice("This post has been edited."),
+        h("button", { type: "button", on: { click: () => ctx.go(ctx.here) } }, "Show the new version"));
+    } else if (msg.event === "comment.created" && d.post_id === p.id) {
+      const ul = commentList.querySelector(".comments");
+      if (!ul.querySelector(`[data-comment="${CSS.escape(d.id)}"]`)) {
+        ul.prepend(commentItem(p, d));
+        commentList.querySelector(".empty")?.remove();
+      }
+    } else if (msg.event === "comment.updated" && d.post_id === p.id) {
+      commentList.querySelector(`[data-comment="${CSS.escape(d.id)}"]`)?.replaceWith(commentItem(p, d));
+    } else if (msg.event === "comment.deleted" && d.post_id === p.id) {
+      commentList.querySelector(`[data-comment="${CSS.escape(d.id)}"]`)?.remove();
+    } else if (msg.event === "sighting.created" && d.post_id === p.id) {
+      try {
+        drawSightings(await api.sightings(p.id));
+      } catch {
+        // shown again on the next visit
+      }
+    }
+  }));
+
+  return withSide(side, banner, article, sightBox, commentsBox);
 }
 
 function commentItem(p, c) {
-  const li = h("li", { class: "comment" },
+  const li = h("li", { class: "comment", dataset: { comment: c.id } },
     h("p", { class: "meta" }, person(c.author), " · ", when(c.created_at), c.updated_at !== c.created_at ? " · edited" : null),
     h("div", { class: "markdown" }, markdown(c.body)),
     c.can_delete ? confirmButton("Delete", "Delete this comment?", async () => {

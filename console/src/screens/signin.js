@@ -18,6 +18,7 @@ export async function signinScreen(ctx) {
   return h("section", { class: "narrow" },
     title("Sign in"),
     ctx.query.get("expired") ? notice("Your session has ended. Sign in again to go on.") : null,
+    ctx.query.get("erased") ? notice("Your account has been deleted.") : null,
     form({
       submit: "Sign in",
       label: "Sign in",
