@@ -23,6 +23,8 @@ LANGUAGE sql VOLATILE AS $$
 		'isacd.event_ord', true), ''), '0')::integer + 1)::text, true)::integer
 $$;
 
+-- (purged: written by a batch of the purge, which sets isacd.purging for
+-- its transaction; 80_privacy.sql)
 CREATE FUNCTION isacd_emit(p_type text, p_community uuid, p_channel uuid,
 	p_post uuid, p_comment uuid, p_org uuid, p_user uuid, p_cred uuid,
 	p_tlp text, p_author uuid, p_recipients uuid[], p_lost_tlp text,
@@ -30,11 +32,12 @@ CREATE FUNCTION isacd_emit(p_type text, p_community uuid, p_channel uuid,
 LANGUAGE sql VOLATILE AS $$
 	INSERT INTO events (xid, ord, seq, type, community_id, channel_id,
 		post_id, comment_id, organisation_id, user_id, credential_id, tlp,
-		author_id, recipients, lost_tlp, lost_recipients, role, status)
+		author_id, recipients, lost_tlp, lost_recipients, role, status,
+		purged)
 	SELECT x.xid, x.ord, x.xid::text::bigint * 4096 + x.ord, p_type,
 		p_community, p_channel, p_post, p_comment, p_org, p_user, p_cred,
 		p_tlp, p_author, p_recipients, p_lost_tlp, p_lost_recipients, p_role,
-		p_status
+		p_status, coalesce(current_setting('isacd.purging', true), '') = 'on'
 	FROM (SELECT pg_current_xact_id() AS xid, isacd_event_ord() AS ord) x
 $$;
 
@@ -65,9 +68,12 @@ BEGIN
 	IF TG_OP = 'INSERT' THEN
 		PERFORM isacd_emit_post('post.created', NEW, NULL, NULL, NULL, NULL);
 	ELSIF TG_OP = 'UPDATE' THEN
-		-- what a reader sees changed (not the search vector alone)
-		IF (to_jsonb(OLD) - 'search' - 'updated_at')
-			IS DISTINCT FROM (to_jsonb(NEW) - 'search' - 'updated_at') THEN
+		-- what a reader sees changed (not the search vector alone, nor a
+		-- legal hold, which readers are not shown)
+		IF (to_jsonb(OLD) - 'search' - 'updated_at' - 'legal_hold'
+				- 'legal_hold_reason')
+			IS DISTINCT FROM (to_jsonb(NEW) - 'search' - 'updated_at'
+				- 'legal_hold' - 'legal_hold_reason') THEN
 			PERFORM isacd_emit_post('post.updated', NEW, NULL, NULL, OLD.tlp,
 				OLD.recipients);
 		END IF;
@@ -203,12 +209,15 @@ CREATE OR REPLACE TRIGGER totp_events AFTER INSERT OR UPDATE OF confirmed_at
 	OR DELETE ON totp_secrets FOR EACH ROW EXECUTE FUNCTION isacd_events_totp();
 
 -- A session or API token that ends: logout, a password change, an
--- organisation suspended, a token revoked, an account erased.
+-- organisation suspended, a token revoked, an account erased.  (The purge
+-- deleting a credential that had ended already says nothing.)
 CREATE OR REPLACE FUNCTION isacd_events_credentials() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-	IF TG_OP = 'DELETE' OR (OLD.revoked_at IS NULL
-		AND NEW.revoked_at IS NOT NULL) THEN
+	IF (TG_OP = 'DELETE' AND OLD.revoked_at IS NULL
+			AND OLD.expires_at > now())
+		OR (TG_OP = 'UPDATE' AND OLD.revoked_at IS NULL
+			AND NEW.revoked_at IS NOT NULL) THEN
 		PERFORM isacd_emit('credential.revoked', NULL, NULL, NULL, NULL, NULL,
 			OLD.user_id, OLD.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 	END IF;
