@@ -5,7 +5,8 @@
 #   2. migrations,
 #   3. a demo staff account, created once (credentials printed the first
 #      time, kept in var/demo-credentials.txt),
-#   4. isacd in the foreground on 127.0.0.1:8080.
+#   4. the key that seals TOTP secrets, made once (var/totp-key),
+#   5. isacd in the foreground on 127.0.0.1:8080.
 # Ctrl-C stops isacd, then PostgreSQL, and make exits 0.  Running it again
 # reuses the data.  ISACD_RUN_DIR puts var/ elsewhere (the system test of
 # make run does), ISACD_DEV_PG_PORT moves PostgreSQL off 54329.
@@ -104,6 +105,14 @@ fi
 export ISACD_DATABASE_URL
 ISACD_DATABASE_URL=$(cat "$VAR/database-url")
 export ISACD_LISTEN=${ISACD_LISTEN:-127.0.0.1:8080}
+# the key that seals TOTP secrets at rest: made once, kept in var/totp-key
+if [ -z "${ISACD_TOTP_KEY:-}" ] && [ -z "${ISACD_TOTP_KEY_FILE:-}" ]; then
+	if [ ! -s "$VAR/totp-key" ]; then
+		(umask 077 && openssl rand -base64 32 > "$VAR/totp-key")
+		say "made the TOTP sealing key var/totp-key (keep it with the database)"
+	fi
+	export ISACD_TOTP_KEY_FILE=$VAR/totp-key
+fi
 
 "$BIN" migrate
 

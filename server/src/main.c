@@ -14,6 +14,8 @@ static const char usage[] =
     "variables)\n"
     "  migrate        apply the schema migrations to ISACD_DATABASE_URL\n"
     "  create-staff   create an agency staff account\n"
+    "  purge          delete what is past its retention (--dry-run: count "
+    "it)\n"
     "  version        print the version and the schema version\n"
     "  routes         print the route table (for the OpenAPI drift check)\n"
     "  sql            print the SQL of a statement (for benchmarks)\n"
@@ -30,6 +32,7 @@ main(int argc, char **argv)
 	    {"serve", cli_serve},
 	    {"migrate", cli_migrate},
 	    {"create-staff", cli_create_staff},
+	    {"purge", cli_purge},
 	    {"version", cli_version},
 	    {"routes", cli_routes},
 	    {"sql", cli_sql},

@@ -33,6 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			assert(strcmp(m.channels[i], m.channels[k]) != 0);
 	}
 	assert(!m.has_since ||
-	    (m.type == RT_MSG_SUBSCRIBE && m.since >= 0 && m.since <= RT_SEQ_MAX));
+	    (m.type == RT_MSG_SUBSCRIBE && m.since >= 0 &&
+	        m.since <= RT_SEQ_MAX));
 	return 0;
 }

@@ -37,6 +37,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ISACD = os.environ.get("ISACD_BIN") or os.path.join(ROOT, "build", "release", "isacd")
 PGBIN = os.environ.get("PGBIN", "/usr/lib/postgresql/15/bin")
 DEFAULT_PASSWORD = "Grey-Heron-Lantern-417"
+# the key that seals TOTP secrets at rest (ISACD_TOTP_KEY); `isacd serve`
+# refuses to start without one
+TOTP_KEY = "l0cRnNB5NFO7o6F0ClgBE8R9v2xuOZSYbAE3nSMP2Zg="
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                      "runtime error:", "WARNING: ThreadSanitizer")
 
@@ -141,6 +144,7 @@ class Server:
             # tests hash many passwords: the floor of OWASP's parameters
             "ISACD_ARGON2_M_KIB": "19456",
             "ISACD_ARGON2_T": "2",
+            "ISACD_TOTP_KEY": TOTP_KEY,
         })
         if tls:
             e["ISACD_TLS_CERT"], e["ISACD_TLS_KEY"] = tls

@@ -131,6 +131,8 @@ struct db_query *auth_lookup(struct db_pool *db, long session_idle_s,
 	X(ORG_UNKNOWN, "org_unknown")                                          \
 	X(OWNER_ORG_UNKNOWN, "owner_org_unknown")                              \
 	X(READER_NOT_MEMBER, "reader_not_member")                              \
+	X(USER_NOT_FOUND, "user_not_found")                                    \
+	X(MORE, "more")                                                        \
 	X(LOCKED, "locked")
 
 enum auth_verdict {

@@ -382,7 +382,7 @@ rt_db_lost(const struct db_result *res)
 {
 	return res->status != DB_ERROR ||
 	    (res->sqlstate != NULL &&
-	        (strncmp(res->sqlstate, "08", 2) == 0 || /* connection */
+	        (strncmp(res->sqlstate, "08", 2) == 0 ||    /* connection */
 	            strncmp(res->sqlstate, "57", 2) == 0 || /* shutdown */
 	            strncmp(res->sqlstate, "53", 2) == 0)); /* resources */
 }
@@ -399,8 +399,9 @@ rt_deliveries_done(struct db_result *res, void *arg)
 		/* nothing was sent: the position stays, and the next poll
 		 * (the timer's, or the listening connection's return) reads
 		 * these events again */
-		log_warn("realtime: delivering %zu events failed (%s); they are "
-		         "read again",
+		log_warn(
+		    "realtime: delivering %zu events failed (%s); they are "
+		    "read again",
 		    r->nbatch, res->sqlstate ? res->sqlstate : "unavailable");
 		r->move = r->more = false;
 		rt_round_end(r);
