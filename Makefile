@@ -142,8 +142,13 @@ replay: $(REPLAY_BIN)
 	@set -e; for t in $(FUZZ_NAMES); do \
 	  $(BUILD)/replay/$$t tests/fuzz/corpus/$$t tests/fuzz/regression/$$t; done
 
+# Two xdist workers, each with its own PostgreSQL cluster; a test file stays
+# on one worker, and files that must not run beside their kind share an
+# xdist_group (tests/system/conftest.py).  SYSTEM_WORKERS=0 runs in-process.
+SYSTEM_WORKERS ?= 2
 system: build docs
-	ISACD_BIN=$(CURDIR)/$(BUILD)/isacd $(PYTHON) -m pytest -q -p no:cacheprovider tests/system $(PYTEST_ARGS)
+	ISACD_BIN=$(CURDIR)/$(BUILD)/isacd $(PYTHON) -m pytest -q -p no:cacheprovider \
+	  -n $(SYSTEM_WORKERS) --dist loadgroup tests/system $(PYTEST_ARGS)
 
 test: test-deps
 	@$(MAKE) --no-print-directory build docs

@@ -14,7 +14,7 @@ PKGS="gcc make pkg-config git ca-certificates curl openssl procps iproute2
 libevent-dev libssl-dev libpq-dev libjansson-dev libargon2-dev libwslay-dev
 libcmocka-dev postgresql-15 postgresql-client-15
 python3 python3-pytest python3-requests python3-websockets python3-psycopg2
-python3-yaml python3-jsonschema"
+python3-yaml python3-jsonschema python3-pytest-xdist"
 
 missing=""
 for p in $PKGS "$@"; do

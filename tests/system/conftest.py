@@ -11,6 +11,25 @@ Everything lives in temporary folders and is stopped at the end, pass or fail:
 * ``staff`` / ``make_user``: accounts created through ``isacd create-staff`` and
   the SQL of the test database (there is no public sign-up before invites).
 
+Speed (the suite runs thousands of tests, twice in CI):
+
+* Passwords are hashed with CHEAP_ARGON2 (8 KiB, one pass: microseconds, and
+  isacd warns that it is for tests only).  A test whose subject needs a hash
+  that takes time (logins still hashing when SIGTERM comes, guesses sent in
+  parallel) starts its server with OWASP_ARGON2; ``create_staff`` hashes with
+  the parameters of the server the account is for.
+* ``pg.sql`` keeps one connection per database (a new one costs a backend
+  fork and cold catalog caches, ~20 ms, and some files run two queries per
+  test); ``pg.connect`` still gives a connection of its own.
+* ``make system`` runs the files on two xdist workers (``-n 2 --dist
+  loadgroup``), each with its own PostgreSQL cluster.  A file's tests stay on
+  one worker, so its module fixtures (a server, a world) are made once.  A
+  file that must not run beside another file of its kind says so with
+  ``pytestmark = pytest.mark.xdist_group("name")``: "timing" for tests that
+  measure deadlines and lockout windows, "make" for tests that run make in
+  this checkout, "browser" for Chromium.  Grouped files run first, as they
+  are the long units of work.
+
 Run one file:  ISACD_BIN=build/release/isacd /usr/bin/python3 -m pytest tests/system/test_http.py
 """
 
@@ -26,12 +45,18 @@ import socket
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 
 import psycopg2
 import pytest
 import requests
+
+try:
+    from xdist.scheduler import LoadGroupScheduling
+except ImportError:  # plain pytest runs one file without xdist
+    LoadGroupScheduling = None
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ISACD = os.environ.get("ISACD_BIN") or os.path.join(ROOT, "build", "release", "isacd")
@@ -42,6 +67,11 @@ DEFAULT_PASSWORD = "Grey-Heron-Lantern-417"
 TOTP_KEY = "l0cRnNB5NFO7o6F0ClgBE8R9v2xuOZSYbAE3nSMP2Zg="
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                      "runtime error:", "WARNING: ThreadSanitizer")
+# argon2id for tests: the least libargon2 takes (8 KiB per lane, one pass)
+CHEAP_ARGON2 = {"ISACD_ARGON2_M_KIB": "8", "ISACD_ARGON2_T": "1"}
+# OWASP's floor (19 MiB, two passes): for tests that need hashing to take time
+OWASP_ARGON2 = {"ISACD_ARGON2_M_KIB": "19456", "ISACD_ARGON2_T": "2"}
+ARGON2_KEYS = tuple(CHEAP_ARGON2)
 
 
 def free_port():
@@ -59,6 +89,8 @@ class PostgresCluster:
         self.data = os.path.join(self.dir, "data")
         self.port = free_port()
         self.log = os.path.join(self.dir, "pg.log")
+        self._conns = {}  # database -> the open connection of sql()
+        self._conns_lock = threading.Lock()  # tests call sql() from threads
         self._as_root = os.geteuid() == 0
         if self._as_root:
             pw = pwd.getpwnam("postgres")
@@ -87,6 +119,7 @@ class PostgresCluster:
                    "-w", "-t", "30", "start"])
 
     def stop(self, mode="fast"):
+        self.close_connections()
         self._run([os.path.join(PGBIN, "pg_ctl"), "-D", self.data, "-m", mode,
                    "-w", "-t", "30", "stop"], check=False)
 
@@ -103,20 +136,53 @@ class PostgresCluster:
         conn.autocommit = True
         return conn
 
+    def close_connections(self):
+        with self._conns_lock:
+            for conn in self._conns.values():
+                conn.close()
+            self._conns.clear()
+
+    def _conn(self, db):
+        """The kept connection to db (autocommit); at most a few are kept."""
+        with self._conns_lock:
+            conn = self._conns.pop(db, None)
+            if conn is None or conn.closed:
+                conn = self.connect(db)
+            while len(self._conns) >= 4:
+                self._conns.pop(next(iter(self._conns))).close()
+            self._conns[db] = conn  # most recently used last
+            return conn
+
     def sql(self, db, query, args=None):
-        conn = self.connect(db)
-        try:
-            with conn.cursor() as cur:
-                cur.execute(query, args)
-                if cur.description:
-                    return cur.fetchall()
-                return None
-        finally:
+        for attempt in (1, 2):
+            conn = self._conn(db)
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(query, args)
+                    if cur.description:
+                        return cur.fetchall()
+                    return None
+            except psycopg2.OperationalError:
+                # a kept connection the server has closed (a cluster that was
+                # restarted): once more over a new one
+                if not conn.closed or attempt == 2:
+                    raise
+
+    def drop_database(self, db):
+        """Drop a database the tests are done with.  The cluster stays small,
+        and a database dropped within half a minute of its making was mostly
+        never written to disk (fsync is off): less I/O on a shared machine and
+        a quick rmtree at the end."""
+        with self._conns_lock:
+            conn = self._conns.pop(db, None)
+        if conn is not None:
             conn.close()
+        self.sql("postgres", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
 
     def new_database(self):
         name = "t_" + uuid.uuid4().hex[:12]
-        self.sql("postgres", f"CREATE DATABASE {name} TEMPLATE isacd_template")
+        # FILE_COPY: the files are copied, not written again through the WAL
+        self.sql("postgres", f"CREATE DATABASE {name} TEMPLATE isacd_template STRATEGY FILE_COPY")
         return name
 
     def destroy(self):
@@ -129,43 +195,62 @@ class Server:
 
     def __init__(self, pg, db=None, tls=None, wait_ready=True, **env):
         self.pg = pg
+        self.own_db = db is None  # the fixtures drop it once the server is done
         self.db = db or pg.new_database()
-        self.port = free_port()
         self.tls = tls
         self.host = "127.0.0.1"
+        try:
+            # free_port() only finds a port that was free a moment ago: another
+            # worker's client may take it before isacd binds it, so try again
+            for attempt in range(3):
+                self._start(tls, env)
+                if self._wait_listening():
+                    break
+                if attempt == 2 or "Address already in use" not in self.logs():
+                    raise RuntimeError(f"isacd exited with {self.proc.returncode}:\n"
+                                       + self.logs())
+                self.logfile.close()
+                os.unlink(self.logfile.name)
+            if wait_ready:
+                self.wait_ready()
+        except BaseException:
+            # nobody will stop a server that never became a fixture's
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            raise
+
+    def _start(self, tls, env):
+        self.port = free_port()
         scheme = "https" if tls else "http"
         self.url = f"{scheme}://{self.host}:{self.port}"
         self.api = self.url + "/api/v1"
         self.logfile = tempfile.NamedTemporaryFile(prefix="isacd-log-", delete=False)
-        e = pg.env(self.db)
+        e = self.pg.env(self.db)
         e.update({
             "ISACD_LISTEN": f"{self.host}:{self.port}",
             "ISACD_LOG_LEVEL": "info",
-            # tests hash many passwords: the floor of OWASP's parameters
-            "ISACD_ARGON2_M_KIB": "19456",
-            "ISACD_ARGON2_T": "2",
             "ISACD_TOTP_KEY": TOTP_KEY,
         })
+        e.update(CHEAP_ARGON2)  # tests hash thousands of passwords
         if tls:
             e["ISACD_TLS_CERT"], e["ISACD_TLS_KEY"] = tls
         e.update({k: str(v) for k, v in env.items()})
         self.env = e
         self.proc = subprocess.Popen([ISACD, "serve"], env=e, stdout=self.logfile,
                                      stderr=subprocess.STDOUT)
-        self._wait_listening()
-        if wait_ready:
-            self.wait_ready()
 
     def _wait_listening(self, timeout=10):
+        """True once isacd accepts connections, False when it exited."""
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"isacd exited with {self.proc.returncode}:\n{self.logs()}")
+                return False
             try:
                 socket.create_connection((self.host, self.port), timeout=0.2).close()
-                return
+                return True
             except OSError:
-                time.sleep(0.05)
+                time.sleep(0.02)
         raise RuntimeError("isacd did not start listening:\n" + self.logs())
 
     def wait_ready(self, timeout=15):
@@ -177,7 +262,7 @@ class Server:
                     return
             except requests.RequestException:
                 pass
-            time.sleep(0.1)
+            time.sleep(0.02)
         raise RuntimeError("isacd never became ready:\n" + self.logs())
 
     def logs(self):
@@ -254,6 +339,32 @@ class Server:
             f"isacd exited with {self.proc.returncode} after SIGTERM:\n{logs[-4000:]}"
 
 
+def pytest_collection_modifyitems(items):
+    """Files in an xdist_group first: their groups are the long units of work
+    (a group runs its files one after another), so the other worker fills
+    the time beside them.  The order within a file is kept."""
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
+
+
+if LoadGroupScheduling is not None:
+    class ModuleGroupScheduling(LoadGroupScheduling):
+        """--dist loadgroup, where a test without a group is in its file's:
+        each file goes to one worker whole (xdist's own loadgroup spreads
+        ungrouped tests one by one, which would make every module fixture
+        once per worker)."""
+
+        def _split_scope(self, nodeid):
+            if nodeid.rfind("@") > nodeid.rfind("]"):
+                return nodeid.split("@")[-1]
+            return nodeid.split("::", 1)[0]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_make_scheduler(config, log):
+        if config.getvalue("dist") == "loadgroup":
+            return ModuleGroupScheduling(config, log)
+        return None
+
+
 @pytest.fixture(scope="session")
 def pg():
     assert os.access(ISACD, os.X_OK), f"build isacd first: {ISACD}"
@@ -267,6 +378,7 @@ def server(pg):
     s = Server(pg)
     yield s
     s.stop()
+    pg.drop_database(s.db)
 
 
 @pytest.fixture
@@ -281,6 +393,9 @@ def start_server(pg):
     yield start
     for s in started:
         s.stop()
+    for s in started:
+        if s.own_db:
+            pg.drop_database(s.db)
 
 
 def run_isacd(args, db_env, input_text=None, env=None):
@@ -301,7 +416,7 @@ def create_staff(server, email=None, password=DEFAULT_PASSWORD, name="Sam Staff"
     out = run_isacd(["create-staff", "--email", email, "--name", name,
                      "--organisation", organisation, "--password-stdin"],
                     server.pg.env(server.db), input_text=password + "\n",
-                    env={"ISACD_ARGON2_M_KIB": "19456", "ISACD_ARGON2_T": "2"})
+                    env={k: server.env[k] for k in ARGON2_KEYS})
     assert out.returncode == 0, out.stderr
     return {"email": email, "password": password}
 

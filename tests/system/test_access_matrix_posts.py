@@ -669,6 +669,7 @@ def server(pg):
     s = Server(pg, ISACD_LOGIN_MAX_IP="100000")
     yield s
     s.stop()
+    pg.drop_database(s.db)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import ISACD, ROOT
+from conftest import CHEAP_ARGON2, ISACD, ROOT
 
 SCHEMA = os.path.join(ROOT, "schema")
 
@@ -91,6 +91,7 @@ def test_top_level_help_lists_commands():
     ("ISACD_LISTEN", "127.0.0.1:99999"),
     ("ISACD_LISTEN", "127.0.0.1"),
     ("ISACD_LOG_LEVEL", "loud"),
+    ("ISACD_ARGON2_M_KIB", "7"),
 ])
 def test_bad_setting_exits_2_naming_the_variable(var, value):
     out = run(["serve"], **{var: value})
@@ -134,3 +135,24 @@ def test_unknown_setting_is_warned_about(start_server):
     s = start_server(ISACD_MAX_BODYY="5")
     assert s.get("/healthz").status_code == 200
     assert "ISACD_MAX_BODYY" in s.logs()
+
+
+def argon2_warnings(server):
+    return [line for line in server.log_lines() if "ISACD_ARGON2_M_KIB" in line.get("msg", "")]
+
+
+@pytest.mark.parametrize("m_kib,t", [(CHEAP_ARGON2["ISACD_ARGON2_M_KIB"], "1"), ("19456", "1")])
+def test_argon2_below_owasps_floor_is_warned_about_once(start_server, m_kib, t):
+    s = start_server(ISACD_ARGON2_M_KIB=m_kib, ISACD_ARGON2_T=t)
+    assert s.get("/healthz").status_code == 200
+    warned = argon2_warnings(s)
+    assert len(warned) == 1, warned
+    assert warned[0]["level"] == "warn" and "OWASP" in warned[0]["msg"], warned
+    assert "ISACD_ARGON2_M_KIB=%s ISACD_ARGON2_T=%s" % (m_kib, t) in warned[0]["msg"], warned
+
+
+@pytest.mark.parametrize("m_kib,t", [("19456", "2"), ("47104", "1")])
+def test_argon2_at_owasps_floor_is_not_warned_about(start_server, m_kib, t):
+    s = start_server(ISACD_ARGON2_M_KIB=m_kib, ISACD_ARGON2_T=t)
+    assert s.get("/healthz").status_code == 200
+    assert argon2_warnings(s) == []

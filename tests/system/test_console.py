@@ -56,6 +56,9 @@ except ImportError as e:  # a clear failure, never a skip
     raise ImportError("test_console.py needs python3-selenium: "
                       "tools/deps.sh chromium chromium-driver python3-selenium (make test does)") from e
 
+# runs Chromium: never beside another file that does (conftest.py)
+pytestmark = pytest.mark.xdist_group("browser")
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 WAIT = 15

@@ -6,15 +6,16 @@ import uuid
 
 import pytest
 
-from conftest import DEFAULT_PASSWORD, run_isacd, unique_email
+from conftest import CHEAP_ARGON2, DEFAULT_PASSWORD, OWASP_ARGON2, run_isacd, unique_email
 from identity_helpers import try_login
 
-FAST = {"ISACD_ARGON2_M_KIB": "19456", "ISACD_ARGON2_T": "2"}
+# at OWASP's floor: below it create-staff warns on stderr (tested at the end)
+ARGON2 = OWASP_ARGON2
 
 
 def cli(server, args, password=DEFAULT_PASSWORD + "\n"):
     return run_isacd(["create-staff"] + args, server.pg.env(server.db),
-                     input_text=password, env=FAST)
+                     input_text=password, env=ARGON2)
 
 
 def full_args(email, name="Sam Staff", org="National Agency"):
@@ -139,3 +140,14 @@ def test_flag_without_value_or_unknown_flag_exit_2(server):
     out = cli(server, full_args(unique_email("u")) + ["--role", "admin"])
     assert out.returncode == 2, out.stderr
     one_line(out.stderr)
+
+
+def test_argon2_below_owasps_floor_is_warned_about_in_one_line(server):
+    email = unique_email("cheap")
+    out = run_isacd(["create-staff"] + full_args(email), server.pg.env(server.db),
+                    input_text=DEFAULT_PASSWORD + "\n", env=CHEAP_ARGON2)
+    assert out.returncode == 0, out.stderr
+    line = one_line(out.stderr)
+    assert "warning" in line and "OWASP" in line, line
+    assert "ISACD_ARGON2_M_KIB=8 ISACD_ARGON2_T=1" in line, line
+    assert try_login(server, email, DEFAULT_PASSWORD).status_code == 200

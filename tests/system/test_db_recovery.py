@@ -11,6 +11,9 @@ import requests
 
 from conftest import PGBIN, PostgresCluster, Server, assert_problem, create_staff, login
 
+# measures deadlines and windows: never beside another file of the kind (conftest.py)
+pytestmark = pytest.mark.xdist_group("timing")
+
 FAST_DB = {"ISACD_DB_CONNECT_TIMEOUT_S": 1, "ISACD_DB_QUEUE_TIMEOUT_MS": 1000}
 
 

@@ -13,9 +13,13 @@ import os
 import re
 import subprocess
 
+import pytest
 import yaml
 
 from conftest import ROOT
+
+# runs make in this checkout: never beside another file that does (conftest.py)
+pytestmark = pytest.mark.xdist_group("make")
 
 DOCKER = os.path.join(ROOT, "docker")
 

@@ -2,9 +2,14 @@
 
 * Rendering: headless Chromium, with its networking disabled, opens the page
   from disk and the page's own (inlined) Redoc renders every operation of
-  api-docs/openapi.yaml.  Redoc 3 shows one tag per route (`api.html#/auth`);
-  the file holds only the prerendered overview, so an operation summary found
-  in a dumped route proves that the script ran.
+  api-docs/openapi.yaml.  build-docs prerenders the whole page, so the
+  proof that the script ran is that it follows each tag's route
+  (`api.html#tag/auth`): it marks that tag's sidebar item as the one shown,
+  which the file's markup marks for none.  One Chromium opens the page
+  and follows each route in turn, as a reader clicking through the sidebar
+  does (driven over the DevTools protocol on a pipe), and gives each route
+  ten seconds of virtual time to render, as `--virtual-time-budget` would;
+  a Chromium per route spent ~4 s starting and parsing the page each time.
 * Nothing remote: the page asks the network for nothing while it renders
   (Chromium's net log), and no markup or CSS in the file loads anything
   remote; its Content-Security-Policy refuses every load but inline script
@@ -18,16 +23,20 @@ do it first); Chromium is Debian's `chromium` (`tools/deps.sh chromium`, which
 import json
 import os
 import re
+import select
 import shutil
 import subprocess
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+import time
 from html.parser import HTMLParser
 
 import pytest
 import yaml
 
 from conftest import ROOT
+
+# runs Chromium: never beside another file that does (conftest.py)
+pytestmark = pytest.mark.xdist_group("browser")
 
 PAGE = os.path.join(ROOT, "build", "docs", "api.html")
 DOC_PATH = os.path.join(ROOT, "api-docs", "openapi.yaml")
@@ -129,9 +138,18 @@ def routes(markup):
     which hold no operation."""
     out = []
     for _, tag, name, value in markup.attrs:
-        if tag == "a" and name == "href" and value.startswith("#tag/") and value[1:] not in out:
+        if tag == "a" and name == "href" and value.startswith("#tag/") \
+                and "/operation/" not in value and value[1:] not in out:
             out.append(value[1:])
     return out
+
+
+def active_item(dom, route):
+    """Whether the sidebar marks route's item as the one shown: Redoc's
+    script does that when it follows the location's hash; the markup
+    build-docs prerenders has no item marked."""
+    return re.search(r'data-item-id="%s"[^>]*>\s*<label class="[^"]*\bactive\b'
+                     % re.escape(route), dom) is not None
 
 
 def page_requests(netlog):
@@ -151,7 +169,7 @@ def page_requests(netlog):
     return out
 
 
-def chromium_argv(profile, netlog, url):
+def chromium_argv(profile, netlog):
     return [
         CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
         "--no-first-run", "--disable-background-networking",
@@ -162,67 +180,187 @@ def chromium_argv(profile, netlog, url):
         "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
         "--host-resolver-rules=MAP * ~NOTFOUND",
         f"--log-net-log={netlog}",
-        "--virtual-time-budget=10000",
-        "--dump-dom", url,
+        # the DevTools protocol on fds 3 (commands) and 4 (answers)
+        "--remote-debugging-pipe",
+        "about:blank",
     ]
 
 
-def open_in_chromium(url):
-    """The DOM after the page's scripts ran, and the page's requests."""
+class Chromium:
+    """Headless Chromium driven over the DevTools protocol on a pipe: JSON
+    messages ended by a NUL byte, answers matched to commands by id, events
+    kept until asked for."""
+
+    TIMEOUT = 120
+
+    def __init__(self, profile, netlog):
+        cmd_r, self._cmd_w = os.pipe()
+        self._res_r, res_w = os.pipe()
+
+        def fds_3_and_4():
+            os.dup2(cmd_r, 3)
+            os.dup2(res_w, 4)
+
+        self.stderr = open(os.path.join(profile, "stderr.txt"), "w+")
+        self.proc = subprocess.Popen(chromium_argv(profile, netlog), cwd=profile,
+                                     pass_fds=(3, 4), preexec_fn=fds_3_and_4,
+                                     stdin=subprocess.DEVNULL, stdout=self.stderr,
+                                     stderr=self.stderr)
+        os.close(cmd_r)
+        os.close(res_w)
+        self._buf = b""
+        self._id = 0
+        self._events = []
+        self.session = None
+
+    def _message(self, deadline):
+        while b"\0" not in self._buf:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([self._res_r], [], [], max(left, 0))
+            assert ready, f"chromium did not answer within {self.TIMEOUT} s:\n" + self.log()
+            chunk = os.read(self._res_r, 1 << 20)
+            assert chunk, f"chromium exited ({self.proc.poll()}):\n" + self.log()
+            self._buf += chunk
+        message, self._buf = self._buf.split(b"\0", 1)
+        return json.loads(message)
+
+    def call(self, method, **params):
+        """Send a command (to the attached page, once there is one) and
+        return its result."""
+        self._id += 1
+        message = {"id": self._id, "method": method, "params": params}
+        if self.session:
+            message["sessionId"] = self.session
+        os.write(self._cmd_w, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + self.TIMEOUT
+        while True:
+            m = self._message(deadline)
+            if m.get("id") == self._id:
+                assert "error" not in m, (method, m["error"])
+                return m["result"]
+            self._events.append(m)
+
+    def wait_for(self, event):
+        for i, m in enumerate(self._events):
+            if m.get("method") == event:
+                return self._events.pop(i)
+        deadline = time.monotonic() + self.TIMEOUT
+        while True:
+            m = self._message(deadline)
+            if m.get("method") == event:
+                return m
+            self._events.append(m)
+
+    def open_page(self):
+        target = self.call("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.call("Target.attachToTarget", targetId=target,
+                                 flatten=True)["sessionId"]
+        self.call("Page.enable")
+
+    def settle(self):
+        """Ten seconds of virtual time, which runs fast while the page is
+        idle and waits for fetches (what --virtual-time-budget=10000 does)."""
+        self.call("Emulation.setVirtualTimePolicy", policy="pauseIfNetworkFetchesPending",
+                  budget=10000)
+        self.wait_for("Emulation.virtualTimeBudgetExpired")
+
+    # the document as markup, with the bodies of its scripts left out: they
+    # are no markup (Markup sets them aside), and Redoc's is ~2 MB to copy
+    DOM = ("(() => { const d = document.documentElement.cloneNode(true);"
+           " for (const s of d.querySelectorAll('script')) s.textContent = '';"
+           " return d.outerHTML; })()")
+
+    def dom(self):
+        return self.call("Runtime.evaluate", expression=self.DOM,
+                         returnByValue=True)["result"]["value"]
+
+    def log(self):
+        self.stderr.seek(0)
+        return "\n".join(self.stderr.read().splitlines()[-20:])
+
+    def close(self):
+        try:
+            if self.proc.poll() is None:
+                self.session = None
+                self.call("Browser.close")
+                self.proc.wait(timeout=30)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            os.close(self._cmd_w)
+            os.close(self._res_r)
+            self.stderr.close()
+
+
+def open_in_chromium(page, routes):
+    """The DOM of the page at each route ("" is the overview, opened first;
+    then each route as the location's hash), and the page's requests."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} not found: install it with `tools/deps.sh chromium` "
                     "(make test does)")
     profile = tempfile.mkdtemp(prefix="isacd-chromium-")
     try:
         netlog = os.path.join(profile, "netlog.json")
-        out = subprocess.run(chromium_argv(profile, netlog, url), capture_output=True,
-                             text=True, timeout=120, cwd=profile)
-        assert out.returncode == 0 and "<html" in out.stdout, (
-            f"chromium failed on {url} (exit {out.returncode}):\n"
-            + "\n".join(out.stderr.splitlines()[-20:]))
-        return out.stdout, page_requests(netlog)
+        browser = Chromium(profile, netlog)
+        try:
+            browser.open_page()
+            browser.call("Page.navigate", url="file://" + page)
+            browser.wait_for("Page.loadEventFired")
+            browser.settle()
+            doms = {"": browser.dom()}
+            for route in routes:
+                browser.call("Runtime.evaluate", expression="location.hash = %s"
+                             % json.dumps("#" + route))
+                browser.settle()
+                doms[route] = browser.dom()
+        finally:
+            browser.close()
+        for route, dom in doms.items():
+            assert "<html" in dom, f"chromium gave no document at {route or '/'}: {dom[:200]}"
+        return doms, page_requests(netlog)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
 def rendered(markup):
-    """{route: (visible text of the dumped DOM, the page's requests)}."""
+    """({route: visible text of the dumped DOM}, the page's requests)."""
     found = routes(markup)
     assert found, ("no route to a tag or operation in the page's sidebar: "
                    "did build-docs change what it prerenders?")
-    every = [""] + found  # the overview too: what a reader sees first
-    # two at a time: each Chromium spends most of its ~4 s starting and stopping
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        dumps = pool.map(lambda r: open_in_chromium("file://" + PAGE + ("#" + r if r else "")),
-                         every)
-        return {route: (Markup(dom).visible_text(), requests)
-                for route, (dom, requests) in zip(every, dumps)}
+    doms, requests = open_in_chromium(PAGE, found)
+    return {route: Markup(dom).visible_text() for route, dom in doms.items()}, requests, doms
 
 
 def test_every_operation_is_rendered_offline(rendered, summaries):
-    text = " ".join(t for t, _ in rendered.values())
+    texts, _, doms = rendered
+    text = " ".join(texts.values())
     missing = [s for s in summaries if s not in text]
     assert not missing, (
         f"build/docs/api.html, opened offline in Chromium at "
-        f"{sorted(r or '/' for r in rendered)}, did not render these operations of "
+        f"{sorted(r or '/' for r in texts)}, did not render these operations of "
         f"api-docs/openapi.yaml (did Redoc's inlined script fail to run?): {missing}")
+    # the script ran and followed each route: its sidebar item is the one shown
+    unfollowed = [route for route in doms if route and not active_item(doms[route], route)]
+    assert not unfollowed, (
+        "Redoc's script did not follow these routes of build/docs/api.html (is its "
+        f"inlined script running?): {unfollowed}")
 
 
-def test_operations_are_not_prerendered(markup, summaries):
-    # What makes the test above prove that the script ran.
-    prerendered = [s for s in summaries if s in markup.visible_text()]
-    assert not prerendered, (
-        "these operation summaries are already in the markup of build/docs/api.html, so "
-        "finding them in Chromium's DOM no longer shows that the page's script rendered "
-        f"them: {prerendered}")
+def test_no_sidebar_item_is_shown_before_the_script_runs(markup):
+    # What makes the test above prove that the script ran: build-docs
+    # prerenders every operation, but marks no sidebar item as shown.
+    page = open(PAGE, encoding="utf-8").read()
+    marked = [route for route in routes(markup) if active_item(page, route)]
+    assert not marked, f"build/docs/api.html marks these items shown before any script: {marked}"
 
 
 def test_page_requests_nothing_while_it_renders(rendered):
-    asked = {route or "/": reqs for route, (_, reqs) in rendered.items() if reqs}
+    texts, asked, _ = rendered
     assert not asked, (
-        "build/docs/api.html asked the network for these while rendering, by route "
-        f"(it must load nothing remote): {asked}")
+        f"build/docs/api.html asked the network for these while rendering its routes "
+        f"{sorted(r or '/' for r in texts)} (it must load nothing remote): {asked}")
 
 
 def test_redoc_is_inlined(markup):

@@ -20,6 +20,9 @@ import requests
 
 from rawhttp import read_response
 
+# measures deadlines and windows: never beside another file of the kind (conftest.py)
+pytestmark = pytest.mark.xdist_group("timing")
+
 PARTIAL_HEAD = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n"  # never finished
 
 

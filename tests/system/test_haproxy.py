@@ -38,6 +38,9 @@ from conftest import ROOT, Server, create_user, free_port
 from post_helpers import create_post
 from realtime_helpers import Subscriber, ticket
 
+# deadlines and delivery within a second: not beside another such file
+pytestmark = pytest.mark.xdist_group("timing")
+
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 CLIENT = "127.0.0.2"
 

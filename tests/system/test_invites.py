@@ -40,6 +40,7 @@ def server(pg):
     s = Server(pg, ISACD_LOGIN_MAX_IP=10000)
     yield s
     s.stop()
+    pg.drop_database(s.db)
 
 
 @pytest.fixture(scope="module")
@@ -515,10 +516,14 @@ def test_two_accepts_of_one_invite_at_once_make_one_member(server, cluster, org)
     for t in threads:
         t.join()
     codes = sorted(r.status_code for r in results)
-    assert codes[0] == 201 and codes[1:] == [codes[1]] * 3 and codes[1] in (409, 410), \
-        [(r.status_code, r.text) for r in results]
+    # one winner; each loser, by when it came, finds the invitation used
+    # (410) or, having passed that check before the winner committed, the
+    # e-mail taken (409)
+    assert codes.count(201) == 1, [(r.status_code, r.text) for r in results]
     for r in results:
-        assert r.status_code < 500
+        if r.status_code != 201:
+            assert_problem(r, r.status_code)
+            assert r.status_code in (409, 410), (r.status_code, r.text)
     assert server.sql("SELECT count(*) FROM users WHERE lower(email) = lower(%s)",
                       (inv["email"],))[0][0] == 1
     assert server.sql("SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id"

@@ -20,6 +20,10 @@ import time
 from community_helpers import add_member, new_channel, new_community, platform_account
 from conftest import ROOT
 from post_helpers import create_post
+import pytest
+
+# deadlines and delivery within a second: not beside another such file
+pytestmark = pytest.mark.xdist_group("timing")
 
 LISTEN = os.path.join(ROOT, "tools", "isacd-listen")
 LINE = re.compile(r"^\d\d:\d\d:\d\d (\S+) (\S+)(?: (.*))?$")

@@ -13,6 +13,9 @@ import requests
 from conftest import assert_problem
 from rawhttp import read_response, wait_closed
 
+# measures deadlines and windows: never beside another file of the kind (conftest.py)
+pytestmark = pytest.mark.xdist_group("timing")
+
 
 def exchange(port, data, timeout=5):
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)

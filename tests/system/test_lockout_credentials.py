@@ -5,8 +5,19 @@ they are checked, so guesses sent in parallel cannot all be checked."""
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import assert_problem, totp_code
+import pytest
+
+from conftest import OWASP_ARGON2, Server, assert_problem, totp_code
 from identity_helpers import account, try_login, wait_for_fresh_totp_step
+
+
+@pytest.fixture(scope="module")
+def server(pg):
+    """Hashes that take time, so that parallel guesses are checked at once."""
+    s = Server(pg, **OWASP_ARGON2)
+    yield s
+    s.stop()
+    pg.drop_database(s.db)
 
 
 def test_parallel_wrong_current_passwords_are_capped(server):

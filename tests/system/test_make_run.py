@@ -16,9 +16,13 @@ import tempfile
 import termios
 import time
 
+import pytest
 import requests
 
 from conftest import ROOT, free_port
+
+# runs make in this checkout: never beside another file that does (conftest.py)
+pytestmark = pytest.mark.xdist_group("make")
 
 
 class Terminal:

@@ -153,8 +153,9 @@ def test_bad_list_parameters_are_400(server, user, params):
     assert_problem(server.get("organisations", token=user["token"], params=params), 400)
 
 
-@pytest.mark.parametrize("oid", [str(uuid.uuid4()), "not-a-uuid", "1", "%27%20OR%201=1--",
-                                 str(uuid.uuid4()) + "0"])
+# fixed ids, so that every xdist worker collects the same test ids
+@pytest.mark.parametrize("oid", ["9b3e6d1a-2c4f-4e8b-a7d5-6f1c0e3b2d84", "not-a-uuid", "1",
+                                 "%27%20OR%201=1--", "0a6f2d8c-4e1b-4d7a-b3c9-8e5f1a7d2b60" + "0"])
 def test_unknown_or_malformed_id_is_404(server, user, oid):
     assert_problem(server.get("organisations/" + oid, token=user["token"]), 404)
 

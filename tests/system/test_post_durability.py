@@ -14,10 +14,14 @@ import threading
 import time
 import uuid
 
+import pytest
 import requests
 
 from conftest import Server
 from identity_helpers import account
+
+# measures deadlines and windows: never beside another file of the kind (conftest.py)
+pytestmark = pytest.mark.xdist_group("timing")
 
 PASSWORD = "Grey-Heron-Lantern-417"
 

@@ -27,6 +27,9 @@ from post_helpers import build_post_world, create_post, post_fields
 from realtime_helpers import Subscriber, ticket
 from world import ROLES, build_posts, build_world
 
+# measures deadlines and windows: never beside another file of the kind (conftest.py)
+pytestmark = pytest.mark.xdist_group("timing")
+
 
 @pytest.fixture(scope="module")
 def w(server):
@@ -107,8 +110,9 @@ def test_subscribe_names_each_channel_it_refuses(server, w):
 @pytest.mark.parametrize("bad", ["not json", "[]", '{"type": "dance"}',
                                  '{"type": "subscribe", "channels": ["x"]}',
                                  '{"type": "subscribe", "channels": []}',
+                                 # a fixed id: every xdist worker collects the same test ids
                                  '{"type": "subscribe", "channels": ["%s"], "since": -1}'
-                                 % uuid.uuid4(),
+                                 % "6e2b9d4a-3c1f-4a7e-b5d8-0f9c2e1a4b73",
                                  '{"type": "subscribe", "channels": [], "extra": 1}'])
 def test_a_bad_message_is_an_error_message_and_the_socket_stays(server, w, bad):
     s = Subscriber.connect(server, token=w.tok("member"))

@@ -24,6 +24,9 @@ from conftest import PostgresCluster, Server
 from post_helpers import post_fields
 from realtime_helpers import Subscriber
 
+# deadlines and delivery within a second: not beside another such file
+pytestmark = pytest.mark.xdist_group("timing")
+
 
 @pytest.fixture
 def cluster():

@@ -4,9 +4,14 @@ end every other session of the account but not the one that made the change."""
 import time
 from datetime import timedelta
 
+import pytest
+
 from conftest import assert_problem, create_user, login
 from identity_helpers import (NEW_PASSWORD, account, audit_actions, error_fields,
                               parse_ts, server_now, try_login)
+
+# measures deadlines and windows: never beside another file of the kind (conftest.py)
+pytestmark = pytest.mark.xdist_group("timing")
 
 
 def test_an_idle_session_expires(start_server):

@@ -28,7 +28,10 @@ import time
 
 import pytest
 
-pytestmark = [pytest.mark.filterwarnings("ignore:Unverified HTTPS request")]
+pytestmark = [pytest.mark.filterwarnings("ignore:Unverified HTTPS request"),
+              # measures send queues and deadlines: never beside another
+              # file of the kind (conftest.py)
+              pytest.mark.xdist_group("timing")]
 
 RCVBUF = 4096  # the slow client's SO_RCVBUF; Linux doubles it to 8 KiB
 # What ss counts besides the unsent bytes that ISACD_SEND_LOWAT bounds: the

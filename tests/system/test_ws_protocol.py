@@ -43,6 +43,9 @@ from community_helpers import expect, new_channel, new_community
 from conftest import Server, create_staff, login
 from post_helpers import create_post, tag
 
+# deadlines and delivery within a second: not beside another such file
+pytestmark = pytest.mark.xdist_group("timing")
+
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 TEXT, BINARY, CLOSE, PING, PONG, CONT = 0x1, 0x2, 0x8, 0x9, 0xA, 0x0
 

@@ -5,6 +5,9 @@
 #ifndef ISACD_CLI_H
 #define ISACD_CLI_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 int cli_serve(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_create_staff(int argc, char **argv);
@@ -18,6 +21,11 @@ int cli_usage_error(const char *cmd, const char *what, const char *arg);
 /** Load the configuration or print why not; 0 on success. */
 struct config;
 int cli_load_config(struct config *cfg);
+/**
+ * True, with a warning that says so in buf, when cfg's argon2id parameters
+ * are below OWASP's floor (cheap enough for tests, too cheap for passwords).
+ */
+bool cli_argon2_below_floor(const struct config *cfg, char *buf, size_t cap);
 /**
  * Connect to ISACD_DATABASE_URL for a blocking CLI step; NULL after writing
  * "isacd CMD: cannot connect ..." with what to set into err.

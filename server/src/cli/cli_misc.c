@@ -40,6 +40,40 @@ cli_load_config(struct config *cfg)
 	return 0;
 }
 
+/*
+ * OWASP's argon2id rows (p = 1): at least m_kib of memory with t passes.
+ * Parameters that meet one row (or more passes than it) are fine; below
+ * every row they are only fit for tests, which hash thousands of passwords.
+ */
+static const struct {
+	long t;
+	long m_kib;
+} cli_owasp_argon2[] = {
+    {1, 47104},
+    {2, 19456},
+    {3, 12288},
+    {4, 9216},
+    {5, 7168},
+};
+
+bool
+cli_argon2_below_floor(const struct config *cfg, char *buf, size_t cap)
+{
+	size_t n = sizeof(cli_owasp_argon2) / sizeof(cli_owasp_argon2[0]);
+
+	for (size_t i = 0; i < n; i++)
+		if (cfg->argon2_t >= cli_owasp_argon2[i].t &&
+		    cfg->argon2_m_kib >= cli_owasp_argon2[i].m_kib)
+			return false;
+	snprintf(buf, cap,
+	    "argon2id parameters ISACD_ARGON2_M_KIB=%ld ISACD_ARGON2_T=%ld are "
+	    "below OWASP's floor (19456 KiB with t=2, 47104 KiB with t=1): "
+	    "password hashes made now are cheap to crack; this is for tests, "
+	    "never for production",
+	    cfg->argon2_m_kib, cfg->argon2_t);
+	return true;
+}
+
 PGconn *
 cli_connect(const struct config *cfg, int statement_timeout_ms, const char *cmd,
     char *err, size_t errlen)

@@ -111,6 +111,8 @@ cli_serve(int argc, char **argv)
 	log_level_parse(cfg.log_level, &lvl);
 	log_set_level(lvl);
 	serve_warn_unknown_env();
+	if (cli_argon2_below_floor(&cfg, err, sizeof(err)))
+		log_warn("%s", err);
 	signal(SIGPIPE, SIG_IGN);
 
 	memset(&s, 0, sizeof(s));

@@ -113,6 +113,8 @@ cli_create_staff(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
+	if (cli_argon2_below_floor(&cfg, err, sizeof(err)))
+		fprintf(stderr, "isacd create-staff: warning: %s\n", err);
 	pp.t = (uint32_t)cfg.argon2_t;
 	pp.m_kib = (uint32_t)cfg.argon2_m_kib;
 	pp.p = (uint32_t)cfg.argon2_p;
