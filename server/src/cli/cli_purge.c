@@ -41,6 +41,7 @@ struct purge_run {
 	unsigned long long swept[PURGE_NSWEEPS];
 	unsigned long long forgotten;
 	int64_t started_us, shown_us;
+	int64_t batches_us; /* time spent deleting posts */
 };
 
 static PGresult *purge_exec(struct purge_run *pr, const struct db_stmt *st,
@@ -295,6 +296,7 @@ purge_posts(
 	snprintf(limit, sizeof(limit), "%ld", cfg->purge_batch);
 	params[0] = limit;
 	params[1] = run;
+	pr->batches_us = clock_mono_us();
 	do {
 		res = purge_exec(pr, &store_purge_batch, params, err, errlen);
 		if (res == NULL)
@@ -310,6 +312,7 @@ purge_posts(
 			PQclear(PQexec(pr->pg, store_rt_notify.sql));
 		purge_progress(pr, false);
 	} while (rows > 0);
+	pr->batches_us = clock_mono_us() - pr->batches_us;
 	purge_progress(pr, true);
 	if (pr->posts > 0) {
 		/* subscribers hear of what went; then it is forgotten */
@@ -349,6 +352,7 @@ purge_report(struct purge_run *pr, char *err, size_t errlen)
 {
 	const char *verb = pr->dry ? "would delete" : "deleted";
 	double s = (double)(clock_mono_us() - pr->started_us) / 1e6;
+	double b = (double)pr->batches_us / 1e6;
 	size_t len = 2;
 	char *ids;
 	const char *params[1];
@@ -370,8 +374,8 @@ purge_report(struct purge_run *pr, char *err, size_t errlen)
 	    pr->dry ? " --dry-run" : "", verb, pr->posts, pr->comments,
 	    pr->nch);
 	if (!pr->dry)
-		printf(" (%.1f s, %.0f posts/s)", s,
-		    s > 0 ? (double)pr->posts / s : 0.0);
+		printf(" (%.1f s in all; %.0f posts/s while deleting)", s,
+		    b > 0 ? (double)pr->posts / b : 0.0);
 	printf("\n");
 	for (size_t i = 0; i < pr->nch; i++) {
 		const char *community = "(a deleted community)";

@@ -11,11 +11,16 @@
 
 /* $1 actor, $2 community, $3 name, $4 description, $5 visibility,
  * $6 posting, $7 retention days, $8 ip
- * → verdict, channel json, channel id; 23505 channels_name_key for a
- *   name taken in the community */
+ * → verdict (moderators and owners; with a retention, owners: they govern
+ *   it), channel json, channel id; 23505 channels_name_key for a name
+ *   taken in the community */
 struct db_stmt store_channel_create = {"channel_create",
     "WITH f AS MATERIALIZED ("
-    " SELECT * FROM isacd_community_gate($1::uuid, $2::uuid, 'moderate')"
+    " SELECT CASE WHEN m.verdict <> 'ok' THEN m.verdict"
+    "  WHEN $7::int IS NOT NULL AND o.verdict <> 'ok' THEN o.verdict"
+    "  ELSE 'ok' END AS verdict"
+    " FROM isacd_community_gate($1::uuid, $2::uuid, 'moderate') m,"
+    "  isacd_community_gate($1::uuid, $2::uuid, 'own_or_staff') o"
     "), ch AS ("
     " INSERT INTO channels (community_id, name, description, visibility,"
     "  posting, retention_days, created_by)"
