@@ -348,10 +348,13 @@ serve_load_keys(const struct config *cfg, struct seal_ring *ring)
 }
 
 /*
- * Seal every TOTP secret that is not sealed with the first key: plain ones
- * from before sealing, and those of a key being rotated out.  Blocking, at
- * start-up, before the loop.  *unreadable counts secrets no key of the
- * ring opens.  A database that is down is left for the next start.
+ * Open every TOTP secret, and seal again under the first key those that
+ * are not: plain ones from before sealing, and those of a key being
+ * rotated out.  Blocking, at start-up, before the loop (a few microseconds
+ * a secret).  *unreadable counts secrets sealed with a key the ring lacks;
+ * one that does not open under a key the ring holds (altered, moved to
+ * another account) is logged.  A database that is down is left for the
+ * next start.
  */
 static void
 serve_reseal(
@@ -360,7 +363,7 @@ serve_reseal(
 	char err[1024], b32[TOTP_B32_LEN + 1], sealed[TOTP_SEALED_MAX];
 	PGconn *pg;
 	PGresult *res;
-	int resealed = 0;
+	int resealed = 0, damaged = 0;
 
 	*unreadable = 0;
 	pg = cli_connect(
@@ -374,13 +377,18 @@ serve_reseal(
 		const char *params[3];
 		PGresult *up;
 
-		if (seal_is_current(ring, PQgetvalue(res, i, 1)))
-			continue;
 		if (totp_open(ring, PQgetvalue(res, i, 0),
 		        PQgetvalue(res, i, 1), b32) != 0) {
-			(*unreadable)++;
+			/* a key missing from the ring stops start-up; a secret
+			 * altered under a key it holds stops only its login */
+			if (seal_key_known(ring, PQgetvalue(res, i, 1)))
+				damaged++;
+			else
+				(*unreadable)++;
 			continue;
 		}
+		if (seal_is_current(ring, PQgetvalue(res, i, 1)))
+			continue;
 		if (totp_seal(ring, PQgetvalue(res, i, 0), b32, sealed) != 0)
 			fatal("sealing a TOTP secret failed");
 		params[0] = PQgetvalue(res, i, 0);
@@ -398,6 +406,12 @@ serve_reseal(
 	if (resealed > 0)
 		log_info(
 		    "sealed %d TOTP secrets with the current key", resealed);
+	if (damaged > 0)
+		log_error(
+		    "%d TOTP secrets do not open (altered, or moved to "
+		    "another account): those accounts cannot log in until "
+		    "their second factor is reset",
+		    damaged);
 }
 
 /* Refuse to serve a schema that is behind; tolerate a database that is down. */

@@ -203,6 +203,17 @@ seal_is_sealed(const char *text)
 }
 
 bool
+seal_key_known(const struct seal_ring *r, const char *text)
+{
+	if (!seal_is_sealed(text))
+		return false;
+	for (int i = 0; i < r->n; i++)
+		if (memcmp(text + 3, r->k[i].id, SEAL_ID_LEN) == 0)
+			return true;
+	return false;
+}
+
+bool
 seal_is_current(const struct seal_ring *r, const char *text)
 {
 	return r->n > 0 && seal_is_sealed(text) &&

@@ -58,6 +58,9 @@ long seal_decrypt(const struct seal_ring *r, const char *aad, const char *text,
     uint8_t *out, size_t cap);
 /** Whether text is sealed, and with the ring's first key. */
 bool seal_is_current(const struct seal_ring *r, const char *text);
+/** Whether text is sealed with a key the ring holds (opening it may still
+ * fail: altered, or bound to something else). */
+bool seal_key_known(const struct seal_ring *r, const char *text);
 /** Whether text looks sealed ("v1$..."), whatever its key. */
 bool seal_is_sealed(const char *text);
 
