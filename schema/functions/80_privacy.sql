@@ -211,24 +211,23 @@ BEGIN
 	FOR r IN SELECT (x ->> 'community_id')::uuid AS cm,
 			sum((x ->> 'posts')::bigint) AS posts,
 			sum((x ->> 'comments')::bigint) AS comments,
-			jsonb_object_agg(x ->> 'channel_id', jsonb_build_object(
-				'posts', (x ->> 'posts')::bigint,
-				'comments', (x ->> 'comments')::bigint)) AS channels
+			jsonb_agg(x - 'community_id') AS channels
 		FROM jsonb_array_elements(res) x GROUP BY 1
 	LOOP
+		-- [{channel_id, posts, comments}, ...]: this batch's added to the
+		-- run's
 		UPDATE audit_log a SET detail = jsonb_build_object('run', p_run,
 			'posts', (a.detail ->> 'posts')::bigint + r.posts,
 			'comments', (a.detail ->> 'comments')::bigint + r.comments,
-			'channels', (SELECT jsonb_object_agg(k, jsonb_build_object(
-					'posts', coalesce((o.v ->> 'posts')::bigint, 0)
-						+ coalesce((n.v ->> 'posts')::bigint, 0),
-					'comments', coalesce((o.v ->> 'comments')::bigint, 0)
-						+ coalesce((n.v ->> 'comments')::bigint, 0)))
-				FROM (SELECT jsonb_object_keys(a.detail -> 'channels') AS k
-					UNION SELECT jsonb_object_keys(r.channels)) keys
-				LEFT JOIN LATERAL (SELECT a.detail -> 'channels' -> keys.k AS v) o
-					ON true
-				LEFT JOIN LATERAL (SELECT r.channels -> keys.k AS v) n ON true))
+			'channels', (SELECT jsonb_agg(jsonb_build_object(
+					'channel_id', y.ch, 'posts', y.posts,
+					'comments', y.comments) ORDER BY y.ch)
+				FROM (SELECT z ->> 'channel_id' AS ch,
+						sum((z ->> 'posts')::bigint) AS posts,
+						sum((z ->> 'comments')::bigint) AS comments
+					FROM (SELECT jsonb_array_elements(a.detail -> 'channels')
+						UNION ALL SELECT jsonb_array_elements(r.channels)) w (z)
+					GROUP BY 1) y))
 		WHERE a.community_id = r.cm AND a.action = 'retention.purged'
 			AND a.detail ->> 'run' = p_run::text;
 		IF NOT FOUND THEN
