@@ -1,8 +1,10 @@
 // docs-csp.mjs PAGE.html - print the Content-Security-Policy with which
 // isacd serves the API reference page (GET /docs): scripts only the page's
 // own inline ones, by their SHA-256 (no 'unsafe-inline' for scripts),
-// inline styles (Redoc sets them at run time), data: images and fonts, and
-// no connection, frame, form or base anywhere.  Run by `make build` through
+// inline styles (Redoc sets them at run time), data: images and fonts, its
+// search index's Web Worker (which Redoc makes from a blob: URL; only the
+// hashed scripts can make one, and it inherits this policy), and no
+// connection, frame, form or base anywhere.  Run by `make build` through
 // tools/npm-tools.sh; tools/embed.sh puts the line into the binary.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -26,6 +28,7 @@ process.stdout.write([
   "style-src 'unsafe-inline'",
   "img-src data:",
   "font-src data:",
+  "worker-src blob:",
   "connect-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",

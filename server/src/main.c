@@ -1,5 +1,6 @@
 /*
- * main.c - command dispatch: serve, migrate, create-staff, purge, version.
+ * main.c - command dispatch: serve, migrate, create-staff, unlock,
+ * healthcheck, version, routes, sql.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,8 @@ static const char usage[] =
     "  create-staff   create an agency staff account\n"
     "  purge          delete what is past its retention (--dry-run: count "
     "it)\n"
+    "  unlock         lift login lockouts (an account, an address, or all)\n"
+    "  healthcheck    ask the isacd on ISACD_LISTEN whether it is ready\n"
     "  version        print the version and the schema version\n"
     "  routes         print the route table (for the OpenAPI drift check)\n"
     "  sql            print the SQL of a statement (for benchmarks)\n"
@@ -33,6 +36,8 @@ main(int argc, char **argv)
 	    {"migrate", cli_migrate},
 	    {"create-staff", cli_create_staff},
 	    {"purge", cli_purge},
+	    {"unlock", cli_unlock},
+	    {"healthcheck", cli_healthcheck},
 	    {"version", cli_version},
 	    {"routes", cli_routes},
 	    {"sql", cli_sql},

@@ -33,6 +33,7 @@ Speed (the suite runs thousands of tests, twice in CI):
 Run one file:  ISACD_BIN=build/release/isacd /usr/bin/python3 -m pytest tests/system/test_http.py
 """
 
+import atexit
 import base64
 import hashlib
 import hmac
@@ -190,6 +191,20 @@ class PostgresCluster:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+# Every server's output file, removed when the test process ends (a test may
+# read a stopped server's log; nothing is left behind in the temp folder).
+_LOGFILES = []
+
+
+@atexit.register
+def _remove_logfiles():
+    for name in _LOGFILES:
+        try:
+            os.unlink(name)
+        except FileNotFoundError:
+            pass
+
+
 class Server:
     """A running `isacd serve` with its own database (or a given one)."""
 
@@ -226,6 +241,7 @@ class Server:
         self.url = f"{scheme}://{self.host}:{self.port}"
         self.api = self.url + "/api/v1"
         self.logfile = tempfile.NamedTemporaryFile(prefix="isacd-log-", delete=False)
+        _LOGFILES.append(self.logfile.name)
         e = self.pg.env(self.db)
         e.update({
             "ISACD_LISTEN": f"{self.host}:{self.port}",

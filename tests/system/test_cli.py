@@ -1,12 +1,15 @@
 """The command line: exit statuses, help, version and configuration errors."""
 
+import json
 import os
 import re
+import signal
 import subprocess
+import time
 
 import pytest
 
-from conftest import CHEAP_ARGON2, ISACD, ROOT
+from conftest import CHEAP_ARGON2, ISACD, ROOT, TOTP_KEY, free_port
 
 SCHEMA = os.path.join(ROOT, "schema")
 
@@ -41,7 +44,8 @@ def test_unknown_command_is_one_line_error():
 
 
 @pytest.mark.parametrize("args", [["serve", "--bogus"], ["migrate", "--bogus"],
-                                  ["version", "--bogus"], ["create-staff", "--bogus"]])
+                                  ["version", "--bogus"], ["create-staff", "--bogus"],
+                                  ["unlock", "--bogus"], ["healthcheck", "--bogus"]])
 def test_unknown_option_is_usage_error(args):
     out = run(args)
     assert out.returncode == 2, (out.returncode, out.stderr)
@@ -64,7 +68,8 @@ def test_version_prints_version_and_schema():
     assert run(["--version"]).stdout == out.stdout
 
 
-@pytest.mark.parametrize("cmd", ["serve", "migrate", "create-staff", "version"])
+@pytest.mark.parametrize("cmd", ["serve", "migrate", "create-staff", "version", "unlock",
+                                 "healthcheck"])
 def test_command_help_exits_0(cmd):
     out = run([cmd, "--help"])
     assert out.returncode == 0, out.stderr
@@ -75,8 +80,8 @@ def test_command_help_exits_0(cmd):
 def test_top_level_help_lists_commands():
     out = run(["--help"])
     assert out.returncode == 0
-    for cmd in ("serve", "migrate", "create-staff", "version"):
-        assert cmd in out.stdout
+    for cmd in ("serve", "migrate", "create-staff", "unlock", "healthcheck", "version"):
+        assert re.search(r"^  %s  " % cmd, out.stdout, re.M), cmd
 
 
 @pytest.mark.parametrize("var,value", [
@@ -135,6 +140,27 @@ def test_unknown_setting_is_warned_about(start_server):
     s = start_server(ISACD_MAX_BODYY="5")
     assert s.get("/healthz").status_code == 200
     assert "ISACD_MAX_BODYY" in s.logs()
+
+
+def test_serve_without_a_database_warns_once():
+    """Eight pool connections and the listening one all fail, and retry
+    with backoff: the log says so once, not once per connection and try."""
+    e = {k: v for k, v in os.environ.items() if not k.startswith("ISACD_")}
+    e.update({"ISACD_DATABASE_URL": "host=127.0.0.1 port=1 dbname=none",
+              "ISACD_LISTEN": "127.0.0.1:%d" % free_port(), "ISACD_DB_CONNECT_TIMEOUT_S": "1",
+              "ISACD_TOTP_KEY": TOTP_KEY})
+    proc = subprocess.Popen([ISACD, "serve"], env=e, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(3)  # backoff 100, 200, 400, 800 ms...: a few rounds each
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    lines = [json.loads(line) for line in err.splitlines()]
+    warned = [x["msg"] for x in lines if x["level"] in ("warn", "error")]
+    assert len(warned) == 1, warned
+    assert "cannot connect to PostgreSQL" in warned[0] and "ISACD_DATABASE_URL" in warned[0]
 
 
 def argon2_warnings(server):

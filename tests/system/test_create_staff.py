@@ -1,12 +1,16 @@
 """`isacd create-staff --email E --name N --organisation O --password-stdin`:
 exit 0 on success; one clear line on stderr and exit 1 for a weak password or
-a duplicate e-mail; exit 2 for a usage error."""
+a duplicate e-mail; exit 2 for a usage error.  `--generate-password` makes
+the password and prints it once; `--if-no-staff` creates the first staff
+account of a new installation only (docker/compose.yaml runs it at every
+start)."""
 
+import re
 import uuid
 
 import pytest
 
-from conftest import CHEAP_ARGON2, DEFAULT_PASSWORD, OWASP_ARGON2, run_isacd, unique_email
+from conftest import CHEAP_ARGON2, DEFAULT_PASSWORD, OWASP_ARGON2, Server, run_isacd, unique_email
 from identity_helpers import try_login
 
 # at OWASP's floor: below it create-staff warns on stderr (tested at the end)
@@ -140,6 +144,66 @@ def test_flag_without_value_or_unknown_flag_exit_2(server):
     out = cli(server, full_args(unique_email("u")) + ["--role", "admin"])
     assert out.returncode == 2, out.stderr
     one_line(out.stderr)
+
+
+def test_both_or_neither_password_source_exit_2(server):
+    email = unique_email("src")
+    both = full_args(email) + ["--generate-password"]
+    neither = full_args(email)[:-1]
+    for args in (both, neither):
+        out = cli(server, args)
+        assert out.returncode == 2, (out.returncode, out.stderr)
+        assert "--generate-password" in one_line(out.stderr)
+    assert accounts_with(server, email) == 0
+
+
+def first_staff(pg, db, email):
+    return run_isacd(["create-staff", "--email", email, "--name", "First Staff",
+                      "--organisation", "Agency", "--generate-password", "--if-no-staff"],
+                     pg.env(db), env=ARGON2)
+
+
+def test_the_first_staff_account_is_made_once_with_a_printed_password(pg):
+    """A fresh installation (compose's first start): the account is made,
+    its password printed once; the next start makes nothing and prints no
+    password, and says so."""
+    db = pg.new_database()
+    email = unique_email("first")
+    out = first_staff(pg, db, email)
+    assert out.returncode == 0, out.stderr
+    m = re.search(r"^  password: (\S+)$", out.stdout, re.M)
+    assert m, out.stdout
+    password = m.group(1)
+    assert len(password) >= 20 and re.search(r"^  email: +%s$" % re.escape(email), out.stdout, re.M)
+    assert "shown this once" in out.stdout
+    again = first_staff(pg, db, unique_email("second"))
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "a staff account exists already: none created"
+    assert pg.sql(db, "SELECT count(*) FROM users WHERE platform_role = 'staff'")[0][0] == 1
+    assert pg.sql(db, "SELECT count(*) FROM organisations")[0][0] == 1
+    server = Server(pg, db=db)
+    try:
+        r = try_login(server, email, password)
+        assert r.status_code == 200, r.text
+        assert r.json()["user"]["platform_role"] == "staff"
+    finally:
+        server.stop()
+        pg.drop_database(db)
+
+
+def test_generated_passwords_differ(server):
+    """Without --if-no-staff, --generate-password makes one more account,
+    each with a password of its own."""
+    seen = set()
+    for _ in range(2):
+        email = unique_email("gen")
+        out = run_isacd(["create-staff"] + full_args(email)[:-1] + ["--generate-password"],
+                        server.pg.env(server.db), env=ARGON2)
+        assert out.returncode == 0, out.stderr
+        password = re.search(r"^  password: (\S+)$", out.stdout, re.M).group(1)
+        assert try_login(server, email, password).status_code == 200
+        seen.add(password)
+    assert len(seen) == 2
 
 
 def test_argon2_below_owasps_floor_is_warned_about_in_one_line(server):

@@ -51,6 +51,17 @@ def wait_status(server, path, want, timeout):
     raise AssertionError("%s never answered %d (last: %s)" % (path, want, last))
 
 
+def database_lines(server):
+    """The log lines about the database's being away or back: one warning
+    per outage and one line when it answers again, however many of isacd's
+    connections (the pool's, the listening one) meet it."""
+    lines = [e for e in server.log_lines() if e.get("level") in ("warn", "error")
+             and ("PostgreSQL" in e["msg"] or e["msg"].startswith("db: "))]
+    back = [e for e in server.log_lines()
+            if e["msg"].startswith("db: the database answers again")]
+    return [e["msg"] for e in lines], [e["msg"] for e in back]
+
+
 def test_database_outage_is_503_and_recovers_without_restart(cluster):
     server = Server(cluster, wait_ready=False, **FAST_DB)
     try:
@@ -82,6 +93,10 @@ def test_database_outage_is_503_and_recovers_without_restart(cluster):
         assert r.status_code == 200 and r.json()["email"] == acct["email"]
         assert login(server, acct)
         assert server.proc.poll() is None
+        time.sleep(1)  # every connection has had its say
+        warned, back = database_lines(server)
+        assert len(warned) == 1 and " lost: " in warned[0], warned
+        assert len(back) == 1, back
     finally:
         try:
             ensure_up(cluster)  # leave it up for the next test
@@ -103,6 +118,12 @@ def test_server_started_while_database_is_down_becomes_ready(cluster):
         wait_status(server, "/readyz", 200, 15)
         acct = create_staff(server)
         assert login(server, acct)
+        # eight pool connections and the listening one failed, several
+        # times each: the start-up warning said it once for them all
+        time.sleep(1)
+        warned, back = database_lines(server)
+        assert len(warned) == 1 and "cannot connect to PostgreSQL" in warned[0], warned
+        assert len(back) == 1, back
     finally:
         try:
             ensure_up(cluster)

@@ -1,7 +1,8 @@
 """One JSON style everywhere: compact (no blanks between tokens), keys in
 the documented order, whether the body was rendered by PostgreSQL (GET /me,
 an organisation, a list page) or put together in C (login, token creation).
-Blanks inside strings are data and stay."""
+Blanks inside strings are data and stay.  Every JSON body, problems
+included, ends with one newline, so that curl's output ends its line."""
 
 import json
 import re
@@ -32,7 +33,9 @@ def blanks_outside_strings(text):
 
 def assert_compact(r):
     assert r.headers["Content-Type"] == "application/json; charset=utf-8", r.headers
-    text = r.content.decode("utf-8")
+    assert int(r.headers["Content-Length"]) == len(r.content)
+    assert r.content.endswith(b"}\n"), r.content
+    text = r.content.decode("utf-8")[:-1]
     assert not blanks_outside_strings(text), text
     # the same document, re-serialised compactly, is byte for byte the body
     assert json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False) == text
@@ -92,3 +95,24 @@ def test_text_with_quotes_and_escapes_survives(server, staff):
     created = assert_compact(r)
     assert created["name"] == name.replace("\t", " ")
     assert re.search(r'\\"Q\\"', r.text)
+
+
+def test_every_json_body_ends_with_one_newline(server, staff):
+    """curl prints the body as it comes: without a final newline the next
+    prompt would start on the body's line.  Documents rendered by
+    PostgreSQL, by C, list pages and problems all end with one."""
+    answers = [
+        server.get("/healthz"),                                    # C, no database
+        server.get("me", token=staff["token"]),                    # PostgreSQL
+        server.get("organisations", token=staff["token"]),         # a list page
+        server.get("me"),                                          # 401 problem
+        server.get("organisations/" + str(uuid.uuid4()), token=staff["token"]),  # 404
+        server.post("organisations", token=staff["token"], json={"nme": "x"}),  # 400 errors
+        server.get("/no/such/path"),                               # the router's 404
+    ]
+    for r in answers:
+        assert r.headers["Content-Type"].split(";")[0] in (
+            "application/json", "application/problem+json"), (r.status_code, r.headers)
+        assert int(r.headers["Content-Length"]) == len(r.content), r.headers
+        assert r.content.endswith(b"}\n") and not r.content.endswith(b"\n\n"), r.content
+        json.loads(r.content)

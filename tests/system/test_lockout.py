@@ -1,13 +1,14 @@
 """Login throttling: 5 failures per account or ISACD_LOGIN_MAX_IP per client
 address within ISACD_LOGIN_WINDOW_S → 429 with Retry-After, longer each time,
-and never a hint whether the account exists.  A 3 s window keeps it fast."""
+and never a hint whether the account exists.  A 3 s window keeps it fast.
+`isacd unlock` lifts a lockout where the operator decides to."""
 
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import OWASP_ARGON2, assert_problem, create_user, unique_email
+from conftest import OWASP_ARGON2, assert_problem, create_user, run_isacd, unique_email
 from identity_helpers import try_login
 
 # measures deadlines and windows: never beside another file of the kind (conftest.py)
@@ -148,3 +149,71 @@ def test_parallel_guesses_do_not_slip_past_the_limit(start_server):
     assert set(statuses) <= {401, 429}, statuses
     assert statuses.count(401) <= 5, statuses
     assert_problem(try_login(server, acct["email"], acct["password"]), 429)
+
+
+def unlock(server, *args):
+    return run_isacd(["unlock"] + list(args), server.pg.env(server.db))
+
+
+def test_isacd_unlock_lifts_an_address_lockout_that_survives_a_restart(pg, start_server):
+    """On a development instance every mistyped password comes from
+    127.0.0.1: past ISACD_LOGIN_MAX_IP every account there is locked out,
+    for the window and across restarts (the records are in PostgreSQL).
+    `isacd unlock --ip` is the operator's way out; the defence stays."""
+    server = start_server(ISACD_LOGIN_WINDOW_S=600, ISACD_LOGIN_MAX_IP=4)
+    acct = create_user(server)
+    for _ in range(4):
+        fail(server, unique_email("typo"), 1)
+    assert_problem(try_login(server, acct["email"], acct["password"]), 429)
+    # a restart changes nothing
+    server.stop()
+    server = start_server(db=server.db, ISACD_LOGIN_WINDOW_S=600, ISACD_LOGIN_MAX_IP=4)
+    r = try_login(server, acct["email"], acct["password"])
+    assert_problem(r, 429)
+    assert retry_after(r) > 500
+    out = unlock(server, "--ip", "127.0.0.1")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == \
+        "the address 127.0.0.1: 1 lockout lifted; logins are counted afresh"
+    assert try_login(server, acct["email"], acct["password"]).status_code == 200
+    # counted afresh, and the defence still holds
+    for _ in range(4):
+        fail(server, unique_email("typo"), 1)
+    assert_problem(try_login(server, acct["email"], acct["password"]), 429)
+    rows = server.sql("SELECT host(ip), detail->>'lockouts_lifted' FROM audit_log"
+                      " WHERE action = 'login_unlocked'")
+    assert rows == [("127.0.0.1", "1")]
+
+
+def test_isacd_unlock_lifts_an_account_lockout_and_all(start_server):
+    server = start_server(ISACD_LOGIN_WINDOW_S=600)
+    acct, other = create_user(server), create_user(server)
+    fail(server, acct["email"], 5)
+    fail(server, other["email"], 5)
+    assert_problem(try_login(server, acct["email"], acct["password"]), 429)
+    # the e-mail's case does not matter, as for the lock itself
+    out = unlock(server, "--email", acct["email"].upper())
+    assert out.returncode == 0, out.stderr
+    assert "1 lockout lifted" in out.stdout
+    assert try_login(server, acct["email"], acct["password"]).status_code == 200
+    assert_problem(try_login(server, other["email"], other["password"]), 429)
+    # nothing locked: said so, not an error
+    out = unlock(server, "--email", unique_email("nobody"))
+    assert out.returncode == 0, out.stderr
+    assert "no lockout to lift" in out.stdout
+    out = unlock(server, "--all")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("every account and address: 1 lockout lifted")
+    assert try_login(server, other["email"], other["password"]).status_code == 200
+    assert server.sql("SELECT count(*) FROM audit_log WHERE action = 'login_unlocked'"
+                      " AND target_user_id = %s", (acct["id"],))[0][0] == 1
+
+
+@pytest.mark.parametrize("args", [[], ["--all", "--ip", "127.0.0.1"], ["--ip", "localhost"],
+                                  ["--ip", "10.0.0.0/8"], ["--email"], ["--email", ""],
+                                  ["--everyone"]])
+def test_isacd_unlock_usage_errors_exit_2(server, args):
+    out = unlock(server, *args)
+    assert out.returncode == 2, (out.returncode, out.stdout, out.stderr)
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert out.stdout == ""

@@ -62,6 +62,45 @@ def test_document_and_router_have_the_same_routes(doc):
         f"documented operations the router lacks: {sorted(documented - router)}"
 
 
+def schemas_with_values(node, where="$"):
+    """Every schema in the document that lists its values (enum, const)."""
+    if isinstance(node, dict):
+        if "enum" in node or "const" in node:
+            yield where, node
+        for k, v in node.items():
+            yield from schemas_with_values(v, where + "/" + str(k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from schemas_with_values(v, "%s/%d" % (where, i))
+
+
+def json_type(value):
+    return {str: "string", bool: "boolean", int: "integer", float: "number",
+            type(None): "null"}[type(value)]
+
+
+def test_every_enum_and_const_has_its_type(doc):
+    """A schema with values but no `type` shows as "any" in the reference
+    page (PostKind and Tlp did): each names its type, and its values are of
+    it."""
+    found = list(schemas_with_values(doc))
+    assert len(found) > 40
+    for where, schema in found:
+        assert "type" in schema, where
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        values = schema.get("enum", []) + ([schema["const"]] if "const" in schema else [])
+        for v in values:
+            assert json_type(v) in types or (json_type(v) == "integer" and "number" in types), \
+                (where, v, types)
+
+
+def test_server_descriptions_are_plain_text(doc):
+    """The reference page shows a server's description as plain text:
+    Markdown there would be literal backticks and stars."""
+    for server in doc["servers"]:
+        assert not re.search(r"[`*_\[]", server.get("description", "")), server
+
+
 def test_request_bodies_refuse_unknown_fields(doc):
     """The server refuses unknown members (400); every request schema says so."""
     api = Api(doc)

@@ -1,7 +1,8 @@
 """The README's walkthrough is true: its shell blocks (between the
 walkthrough markers) run as written, with curl, against a real server, and
-show what the README says they show; so does its live subscription with
-tools/isacd-listen."""
+show what the README says they show, again when run a second time; so does
+its live subscription with tools/isacd-listen.  The README opens with the
+two commands and where to sign in."""
 
 import os
 import queue
@@ -40,22 +41,65 @@ def shell_env(cwd, server, staff):
                 PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""))
 
 
-def test_the_walkthrough_runs_as_written(server):
+def test_the_walkthrough_runs_as_written_and_again(server):
+    """Run twice on one instance from one folder, as a reader who tries it
+    again would: each run makes its own cluster and people (RUN), both show
+    what the README says, and neither leaves a file behind (an invitation
+    token in the checkout was one)."""
     staff = account(server, role="staff")
+    runs = []
     with tempfile.TemporaryDirectory() as cwd:
         env = shell_env(cwd, server, staff)
+        env.pop("RUN", None)
+        for _ in range(2):
+            out = subprocess.run(["bash", "-euo", "pipefail", "-c", walkthrough()], cwd=cwd,
+                                 env=env, capture_output=True, text=True, timeout=120)
+            assert out.returncode == 0, out.stdout + out.stderr
+            runs.append(out.stdout.splitlines())
+        assert os.listdir(cwd) == [".bin"]  # shell_env's, not the walkthrough's
+    assert runs[0][0] != runs[1][0]
+    for lines in runs:
+        assert re.fullmatch(r"RUN=\d+", lines[0]), lines
+        # the channel lists, the 404 for Bob, the 403 after his suspension
+        assert lines[1:5] == ["incident-2026-014", "general", "404", "403"], lines
+        actions = [line.split()[1] for line in lines[5:]]
+        assert actions[0] == "member.suspended", actions
+        assert "Mo Moderator -> Bob Tug" in lines[5]
+        assert actions[-1] == "community.created", actions
+        assert actions.count("invite.accepted") == 4 and actions.count("channel.created") == 2
+        assert "channel.reader_added" in actions
+
+
+def test_a_failed_request_stops_the_walkthrough_with_its_problem(server):
+    """What a reader sees when a step fails (here: the staff password is
+    wrong): the request and the problem document, on stderr, and the shell
+    stops there, not a Python traceback from reading an error as data."""
+    with tempfile.TemporaryDirectory() as cwd:
+        env = shell_env(cwd, server, {"email": "nobody@example.org",
+                                      "password": "Not-The-Password-1"})
         out = subprocess.run(["bash", "-euo", "pipefail", "-c", walkthrough()], cwd=cwd,
-                             env=env, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stdout + out.stderr
-    lines = out.stdout.splitlines()
-    # the channel lists, the 404 for Bob, the 403 after his suspension
-    assert lines[:4] == ["incident-2026-014", "general", "404", "403"], lines
-    actions = [line.split()[1] for line in lines[4:]]
-    assert actions[0] == "member.suspended", actions
-    assert "Mo Moderator -> Bob Tug" in lines[4]
-    assert actions[-1] == "community.created", actions
-    assert actions.count("invite.accepted") == 4 and actions.count("channel.created") == 2
-    assert "channel.reader_added" in actions
+                             env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0
+    assert re.fullmatch(r"RUN=\d+\n", out.stdout), out.stdout
+    assert 'POST auth/login failed: {"type":"about:blank","title":"Unauthorized",' \
+        '"status":401' in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr and "KeyError" not in out.stderr, out.stderr
+
+
+def test_the_readme_opens_with_the_two_commands_and_where_to_sign_in():
+    """What a newcomer reads first, and what make run prints (the same
+    sentence, with the port it took; test_make_run checks that it does)."""
+    with open(os.path.join(ROOT, "README.md")) as f:
+        lines = [line.rstrip("\n") for line in f]
+    body = [line for line in lines[1:] if line.strip()]
+    assert lines[0] == "# isacd"
+    assert body[0] == "```sh" and body[1].startswith("make run ") \
+        and body[2].startswith("make test ") and body[3] == "```", body[:4]
+    assert body[4] == \
+        "Then open http://127.0.0.1:8080/ and sign in with the printed credentials.", body[4]
+    with open(os.path.join(ROOT, "tools", "run.sh")) as f:
+        assert "  Open http://$ISACD_LISTEN/ and sign in with the printed credentials.\n" \
+            in f.read()
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +112,7 @@ def walked(pg):
     staff = account(server, role="staff")
     cwd = tempfile.mkdtemp(prefix="isacd-readme-")
     env = shell_env(cwd, server, staff)
+    env["RUN"] = str(os.getpid())
     script = (walkthrough() + "\necho ---\n" + walkthrough("walkthrough-posts") +
               "\n{ declare -p API INCIDENT ALICE; declare -f call field post; } > shell.sh\n")
     out = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=cwd,

@@ -47,6 +47,7 @@ extern char **environ;
 
 struct serve {
 	struct app app;
+	struct db_outage outage; /* the pool's and the LISTEN connection's */
 	struct rt *rt;
 	struct purge *purge;
 	struct seal_ring totp_keys;
@@ -60,7 +61,8 @@ struct serve {
 	bool stopping;
 };
 
-static int serve_check_schema(const struct config *cfg, int need);
+static int serve_check_schema(
+    const struct config *cfg, int need, struct db_outage *outage);
 static int serve_load_keys(const struct config *cfg, struct seal_ring *ring);
 static void serve_reseal(
     const struct config *cfg, const struct seal_ring *ring, int *unreadable);
@@ -123,7 +125,7 @@ cli_serve(int argc, char **argv)
 	}
 	s.app.schema_version = migrate_latest(&set);
 	migrate_set_free(&set);
-	if (serve_check_schema(&cfg, s.app.schema_version) != 0) {
+	if (serve_check_schema(&cfg, s.app.schema_version, &s.outage) != 0) {
 		config_free(&cfg);
 		return 1;
 	}
@@ -189,6 +191,7 @@ cli_serve(int argc, char **argv)
 	        .statement_timeout_ms = (int)cfg.db_statement_timeout_ms,
 	        .connect_timeout_s = (int)cfg.db_connect_timeout_s,
 	        .settings = s.settings,
+	        .outage = &s.outage,
 	    });
 	if (cfg.hash_workers == 0) { /* auto: leave half the cores */
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -217,6 +220,7 @@ cli_serve(int argc, char **argv)
 	    &(struct rt_options){
 	        .conninfo = cfg.database_url,
 	        .connect_timeout_s = (int)cfg.db_connect_timeout_s,
+	        .outage = &s.outage,
 	        .poll_ms = (int)cfg.realtime_poll_ms,
 	        .session_idle_s = cfg.session_idle_s,
 	        .ws = &s.ws,
@@ -233,6 +237,7 @@ cli_serve(int argc, char **argv)
 	        .settings = s.settings,
 	        .connect_timeout_s = (int)cfg.db_connect_timeout_s,
 	        .statement_timeout_ms = (int)cfg.db_statement_timeout_ms,
+	        .outage = &s.outage,
 	        .interval_s = cfg.purge_interval_s,
 	        .first_s =
 	            cfg.purge_interval_s < 60 ? cfg.purge_interval_s : 60,
@@ -416,7 +421,7 @@ serve_reseal(
 
 /* Refuse to serve a schema that is behind; tolerate a database that is down. */
 static int
-serve_check_schema(const struct config *cfg, int need)
+serve_check_schema(const struct config *cfg, int need, struct db_outage *outage)
 {
 	struct migration_set set;
 	char err[1024];
@@ -426,6 +431,9 @@ serve_check_schema(const struct config *cfg, int need)
 	pg = cli_connect(
 	    cfg, (int)cfg->db_statement_timeout_ms, "serve", err, sizeof(err));
 	if (pg == NULL) {
+		/* this line is the outage's one warning: the pool's
+		 * connections will not repeat it */
+		db_outage_begin(outage, db_outage_epoch(outage));
 		log_warn("%s; starting anyway, /readyz answers 503 until the "
 		         "database is reachable",
 		    err);

@@ -51,6 +51,26 @@ struct db_result {
 
 typedef void (*db_cb)(struct db_result *r, void *arg);
 
+/*
+ * Whether the database is away, shared by every connection of a process
+ * (db_outage.c), so that an outage is logged once, not once per connection.
+ */
+struct db_outage {
+	bool down;
+	unsigned epoch; /* outages ended so far */
+};
+
+/** The epoch a connection attempt begins in (pass it to begin). */
+unsigned db_outage_epoch(const struct db_outage *o);
+/**
+ * An attempt begun in epoch failed: true when this begins an outage (log it
+ * then); false while one is going on, or when the attempt is older than
+ * the database's last return.
+ */
+bool db_outage_begin(struct db_outage *o, unsigned epoch);
+/** A connection works: true when this ends an outage (log that once). */
+bool db_outage_end(struct db_outage *o);
+
 struct db_pool_options {
 	const char *conninfo;
 	int size;
@@ -62,6 +82,7 @@ struct db_pool_options {
 	 * configuration the SQL functions read (isacd.max_retention_days);
 	 * NULL for none */
 	const char *settings;
+	struct db_outage *outage; /* shared; outlives the pool */
 };
 
 struct db_pool;
@@ -108,11 +129,12 @@ struct db_listen;
  * Connect in the background and LISTEN on channel; on_notify(arg) runs once
  * per read that brought notifications, on_ready(arg) after every
  * (re)connection once the LISTEN is in place (anything committed while it
- * was down must be read then).
+ * was down must be read then).  Its failures are logged through outage
+ * (shared with the pool; it outlives the connection).
  */
 struct db_listen *db_listen_new(struct event_base *base, const char *conninfo,
-    const char *channel, int connect_timeout_s, void (*on_notify)(void *arg),
-    void (*on_ready)(void *arg), void *arg);
+    const char *channel, int connect_timeout_s, struct db_outage *outage,
+    void (*on_notify)(void *arg), void (*on_ready)(void *arg), void *arg);
 void db_listen_free(struct db_listen *l);
 /** Whether the LISTEN is in place now. */
 bool db_listen_ready(const struct db_listen *l);

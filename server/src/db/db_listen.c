@@ -11,6 +11,9 @@
  * everything past its position.  Notifications are coalesced: however many
  * arrive in one read, on_notify runs once.
  *
+ * Its failures share the pool's outage log (db_outage.c): the database
+ * going away is one warning, whichever connection notices first.
+ *
  * It never waits: connect with PQconnectStartParams/PQconnectPoll under a
  * timer, send with PQsendQuery and the PQflush loop, read with
  * PQconsumeInput and PQnotifies, all on level-triggered events, like the
@@ -33,6 +36,8 @@ struct db_listen {
 	char *conninfo;
 	char *channel;
 	int connect_timeout_s;
+	struct db_outage *outage;
+	unsigned epoch; /* the outage epoch its attempt began in */
 	void (*on_notify)(void *arg);
 	void (*on_ready)(void *arg);
 	void *arg;
@@ -44,7 +49,6 @@ struct db_listen {
 	struct event *timer;
 	int backoff_ms;
 	bool flushing;
-	bool failed_once;
 	unsigned long long notifications;
 	unsigned long long reconnects;
 };
@@ -60,8 +64,8 @@ static void dl_read(struct db_listen *l);
 
 struct db_listen *
 db_listen_new(struct event_base *base, const char *conninfo,
-    const char *channel, int connect_timeout_s, void (*on_notify)(void *arg),
-    void (*on_ready)(void *arg), void *arg)
+    const char *channel, int connect_timeout_s, struct db_outage *outage,
+    void (*on_notify)(void *arg), void (*on_ready)(void *arg), void *arg)
 {
 	struct db_listen *l = xcalloc(1, sizeof(*l));
 
@@ -69,6 +73,7 @@ db_listen_new(struct event_base *base, const char *conninfo,
 	l->conninfo = xstrdup(conninfo);
 	l->channel = xstrdup(channel);
 	l->connect_timeout_s = connect_timeout_s;
+	l->outage = outage;
 	l->on_notify = on_notify;
 	l->on_ready = on_ready;
 	l->arg = arg;
@@ -119,6 +124,7 @@ dl_connect(struct db_listen *l)
 	/* a statement timeout would end the session's LISTEN: none here */
 	db_connect_params(
 	    l->conninfo, 0, keys, vals, 8, options, sizeof(options));
+	l->epoch = db_outage_epoch(l->outage);
 	l->pg = PQconnectStartParams(keys, vals, 1);
 	if (l->pg == NULL || PQstatus(l->pg) == CONNECTION_BAD) {
 		dl_broken(l, l->pg ? PQerrorMessage(l->pg) : "out of memory");
@@ -250,11 +256,11 @@ dl_read(struct db_listen *l)
 
 			if (res == NULL) {
 				l->state = DL_READY;
-				if (l->failed_once)
-					log_info(
-					    "db: the listening connection is "
-					    "back");
-				l->failed_once = false;
+				if (db_outage_end(l->outage))
+					log_info("db: the database answers "
+					         "again (the listening "
+					         "connection)");
+				l->epoch = db_outage_epoch(l->outage);
 				l->backoff_ms = 0;
 				/* whatever was committed meanwhile: read it */
 				l->on_ready(l->arg);
@@ -307,12 +313,13 @@ dl_broken(struct db_listen *l, const char *why)
 
 	snprintf(msg, sizeof(msg), "%s", why ? why : "unknown error");
 	msg[strcspn(msg, "\n")] = '\0';
-	if (!l->failed_once || was_up)
-		log_warn("db: the listening connection %s: %s",
+	if (db_outage_begin(l->outage, l->epoch))
+		log_warn("db: the listening connection %s: %s (isacd's "
+		         "connections retry quietly until the database "
+		         "answers again)",
 		    was_up ? "was lost" : "failed", msg);
 	if (was_up)
 		l->reconnects++;
-	l->failed_once = true;
 	if (l->io) {
 		event_free(l->io);
 		l->io = NULL;

@@ -5,6 +5,10 @@
  *   IDLE --query--> [PREPARING] --> EXECUTING --result--> [ROLLBACK] --> IDLE
  *   any --socket error / CONNECTION_BAD--> DOWN (backoff 100 ms .. 5 s)
  *
+ * A failure is logged once per outage, whichever connection meets it
+ * first, and so is the return (db_outage.c): a database that is down for
+ * all eight connections is one warning, not eight per retry round.
+ *
  * Socket events are level-triggered and re-armed for exactly what libpq is
  * waiting for; PQsocket() is re-read after every PQconnectPoll because it may
  * change between attempts.  Idle connections are watched for reading, so a
@@ -67,6 +71,7 @@ struct db_conn {
 	int backoff_ms;
 	bool flushing;
 	bool failed_once; /* last connect attempt or connection failed */
+	unsigned epoch;   /* the outage epoch its attempt began in */
 };
 
 struct db_pool {
@@ -311,6 +316,7 @@ dc_connect(struct db_conn *dc)
 		snprintf(
 		    options + len, sizeof(options) - len, " %s", p->settings);
 	}
+	dc->epoch = db_outage_epoch(p->o.outage);
 	dc->pg = PQconnectStartParams(keys, vals, 1);
 	if (dc->pg == NULL || PQstatus(dc->pg) == CONNECTION_BAD) {
 		dc_broken(
@@ -369,9 +375,11 @@ dc_io_cb(evutil_socket_t fd, short what, void *arg)
 				dc_broken(dc, "cannot set non-blocking mode");
 				return;
 			}
-			if (dc->failed_once)
-				log_info(
-				    "db: connection %d is back", dc->index);
+			if (db_outage_end(dc->pool->o.outage))
+				log_info("db: the database answers again "
+				         "(connection %d)",
+				    dc->index);
+			dc->epoch = db_outage_epoch(dc->pool->o.outage);
 			dc->failed_once = false;
 			dc->backoff_ms = 0;
 			if (dc->prepared) /* a new session: nothing prepared */
@@ -449,9 +457,10 @@ dc_broken(struct db_conn *dc, const char *why)
 
 	snprintf(msg, sizeof(msg), "%s", why ? why : "unknown error");
 	msg[strcspn(msg, "\n")] = '\0';
-	if (!dc->failed_once || was_up)
-		log_warn("db: connection %d %s: %s", dc->index,
-		    was_up ? "lost" : "failed", msg);
+	if (db_outage_begin(p->o.outage, dc->epoch))
+		log_warn("db: connection %d %s: %s (isacd's connections "
+		         "retry quietly until the database answers again)",
+		    dc->index, was_up ? "lost" : "failed", msg);
 	dc->failed_once = true;
 	if (dc->q) {
 		struct db_query *q = dc->q;

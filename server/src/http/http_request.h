@@ -86,7 +86,10 @@ void http_req_set_pending(
 /** The pending work completed: forget it. */
 void http_req_clear_pending(struct http_req *r);
 
-/** Answer with a body of `len` bytes (copied) and a Content-Type. */
+/**
+ * Answer with a body of `len` bytes (copied) and a Content-Type; a JSON body
+ * (application/json or application/...+json) is sent with a final newline.
+ */
 void http_respond(struct http_req *r, int status, const char *ctype,
     const char *body, size_t len);
 /**

@@ -81,6 +81,7 @@ static void http_req_free(struct http_req *r);
 static void http_reject(struct http_conn *hc, int status, const char *why);
 static int http_precheck(struct http_req *r, const char **why);
 static void http_dispatch(struct http_req *r);
+static bool http_ctype_json(const char *ctype);
 static void http_respond_body(struct http_req *r, int status, const char *ctype,
     const void *body, size_t len, bool by_ref);
 static void http_req_forwarded_for(
@@ -707,6 +708,11 @@ http_respond_static(struct http_req *r, int status, const char *ctype,
  * A body that lives as long as the process (a file compiled into the binary)
  * is added to the output by reference: a large page sent to many clients at
  * once costs no copy per client.
+ *
+ * Every JSON body we render (a document, a problem, a STIX bundle) ends
+ * with a newline, here and only here: `curl` output then ends its line
+ * instead of running into the prompt, and Content-Length counts it.  Files
+ * sent by reference go out exactly as they were built.
  */
 static void
 http_respond_body(struct http_req *r, int status, const char *ctype,
@@ -718,6 +724,8 @@ http_respond_body(struct http_req *r, int status, const char *ctype,
 	struct log_request lr;
 	bool keep, head_only = r->head.method == HTTP_HEAD, cache_set = false;
 	bool upgrade = status == 101 && hc->upgrade_attach != NULL;
+	bool newline = !by_ref && len > 0 && http_ctype_json(ctype) &&
+	    ((const char *)body)[len - 1] != '\n';
 	int64_t us;
 
 	if (r->responded) {
@@ -765,7 +773,8 @@ http_respond_body(struct http_req *r, int status, const char *ctype,
 	if (!upgrade && status != 204 && status != 304) {
 		if (ctype != NULL && len > 0)
 			evbuffer_add_printf(out, "Content-Type: %s\r\n", ctype);
-		evbuffer_add_printf(out, "Content-Length: %zu\r\n", len);
+		evbuffer_add_printf(
+		    out, "Content-Length: %zu\r\n", len + (newline ? 1 : 0));
 	}
 	evbuffer_add(out, "\r\n", 2);
 	if (!head_only && len > 0 && status != 204 && status != 304) {
@@ -773,11 +782,27 @@ http_respond_body(struct http_req *r, int status, const char *ctype,
 			evbuffer_add_reference(out, body, len, NULL, NULL);
 		else
 			evbuffer_add(out, body, len);
+		if (newline)
+			evbuffer_add(out, "\n", 1);
 	}
 	if (!keep)
 		hc->fail_close = true;
 	hc->state = HC_DONE;
 	event_active(hc->resume, EV_TIMEOUT, 0);
+}
+
+/* application/json, application/problem+json, application/stix+json... */
+static bool
+http_ctype_json(const char *ctype)
+{
+	size_t n;
+
+	if (ctype == NULL)
+		return false;
+	n = strcspn(ctype, "; ");
+	return (n == 16 && strncasecmp(ctype, "application/json", 16) == 0) ||
+	    (n > 17 && strncasecmp(ctype, "application/", 12) == 0 &&
+	        strncasecmp(ctype + n - 5, "+json", 5) == 0);
 }
 
 void

@@ -62,7 +62,7 @@ net_new(struct event_base *base, const struct net_options *o, char *err,
 		char body[256];
 		int blen = snprintf(body, sizeof(body),
 		    "{\"type\":\"about:blank\",\"title\":\"Service "
-		    "Unavailable\",\"status\":503,\"detail\":\"%s\"}",
+		    "Unavailable\",\"status\":503,\"detail\":\"%s\"}\n",
 		    net_busy_detail[i]);
 
 		net_busy_len[i] = (size_t)snprintf(net_busy_response[i],

@@ -103,6 +103,7 @@ purge_new(struct event_base *base, const struct purge_options *o)
 		        .statement_timeout_ms = o->statement_timeout_ms,
 		        .connect_timeout_s = o->connect_timeout_s,
 		        .settings = p->settings,
+		        .outage = o->outage,
 		    });
 		purge_schedule(p, o->first_s);
 	}

@@ -22,6 +22,8 @@
 
 #include <event2/event.h>
 
+struct db_outage;
+
 struct evbuffer;
 
 /* what a run sweeps besides posts, in order (isacd_purge_sweep's kinds),
@@ -41,6 +43,7 @@ struct purge_options {
 	const char *settings; /* "-c isacd.max_retention_days=N" */
 	int connect_timeout_s;
 	int statement_timeout_ms;
+	struct db_outage *outage; /* the server's; outlives the purge */
 	long interval_s; /* between runs; 0: no runs at all */
 	long first_s;    /* until the first run */
 	int batch;       /* posts per batch */

@@ -28,6 +28,7 @@ struct ws_options;
 struct rt_options {
 	const char *conninfo; /* for the LISTEN connection */
 	int connect_timeout_s;
+	struct db_outage *outage; /* the pool's, for the LISTEN connection */
 	int poll_ms; /* the safety net: read the events at least this often */
 	long session_idle_s;
 	const struct ws_options *ws;

@@ -109,7 +109,8 @@ rt_feed_new(struct rt *rt)
 		fatal("event_new failed");
 	event_add(f->timer, &tv);
 	f->listen = db_listen_new(rt->base, rt->o.conninfo, "isacd_events",
-	    rt->o.connect_timeout_s, rt_listen_notify, rt_listen_ready, f);
+	    rt->o.connect_timeout_s, rt->o.outage, rt_listen_notify,
+	    rt_listen_ready, f);
 	rt_feed_start(f);
 	return f;
 }

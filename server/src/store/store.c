@@ -101,6 +101,7 @@ static struct db_stmt *const store_table[] = {
     &store_totp_all,
     &store_totp_reseal,
     &store_staff_create,
+    &store_throttle_unlock,
 };
 
 struct db_stmt *const *

@@ -132,8 +132,9 @@ extern struct db_stmt store_purge_forget;
 extern struct db_stmt store_totp_all;
 extern struct db_stmt store_totp_reseal;
 
-/* CLI: create-staff */
+/* CLI: create-staff, unlock */
 extern struct db_stmt store_staff_create;
+extern struct db_stmt store_throttle_unlock;
 
 /** Every statement above (static storage) and how many there are. */
 struct db_stmt *const *store_statements(size_t *n);

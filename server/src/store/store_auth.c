@@ -118,6 +118,30 @@ struct db_stmt store_login_fail = {"login_fail",
     " isacd_throttle_failed(isacd_ip_key($2::inet), $4::int, $5::int)",
     7, 0};
 
+/* $1 email or NULL, $2 ip or NULL, $3 every key
+ * → lockouts lifted, failure records dropped.
+ * The operator's way out of a lockout (`isacd unlock`): the keys' records
+ * go, counters and the doubling of repeated lockouts with them; audited. */
+struct db_stmt store_throttle_unlock = {"throttle_unlock",
+    "WITH gone AS ("
+    " DELETE FROM auth_throttle"
+    " WHERE key = isacd_account_key($1) OR key = isacd_ip_key($2::inet)"
+    "  OR $3::bool"
+    " RETURNING coalesce(locked_until > now(), false) AS locked"
+    "), n AS ("
+    " SELECT count(*) FILTER (WHERE locked) AS locked, count(*) AS keys"
+    " FROM gone"
+    "), a AS ("
+    " INSERT INTO audit_log (actor_id, action, target_user_id, ip, detail)"
+    " SELECT NULL, 'login_unlocked',"
+    "  (SELECT id FROM users WHERE lower(email) = lower($1)), $2::inet,"
+    "  jsonb_build_object('by', 'cli', 'all', $3::bool,"
+    "   'lockouts_lifted', n.locked)"
+    " FROM n"
+    ")"
+    " SELECT locked, keys FROM n",
+    3, 0};
+
 /* $1 session id, $2 ip → one row when revoked now */
 struct db_stmt store_logout_session = {"logout_session",
     "WITH r AS ("

@@ -162,11 +162,16 @@ struct db_stmt store_token_revoke = {"token_revoke",
     " SELECT 1 FROM r",
     3, 0};
 
-/* $1 email, $2 display name, $3 organisation name, $4 password hash
- * → user id; the organisation is created when no name matches (any case) */
+/* $1 email, $2 display name, $3 organisation name, $4 password hash,
+ * $5 only when there is no staff account yet
+ * → user id (no row when $5 and a staff account exists); the organisation
+ * is created when no name matches (any case) */
 struct db_stmt store_staff_create = {"staff_create",
-    "WITH o AS ("
-    " INSERT INTO organisations (name) VALUES ($3)"
+    "WITH go AS ("
+    " SELECT NOT ($5::bool AND EXISTS ("
+    "  SELECT 1 FROM users WHERE platform_role = 'staff')) AS ok"
+    "), o AS ("
+    " INSERT INTO organisations (name) SELECT $3 FROM go WHERE go.ok"
     " ON CONFLICT ((lower(name))) DO NOTHING RETURNING id"
     "), org AS ("
     " SELECT id FROM o UNION ALL"
@@ -174,11 +179,12 @@ struct db_stmt store_staff_create = {"staff_create",
     "), u AS ("
     " INSERT INTO users (email, display_name, organisation_id,"
     "  platform_role, password_hash)"
-    " SELECT $1, $2, org.id, 'staff', $4 FROM org RETURNING id"
+    " SELECT $1, $2, org.id, 'staff', $4 FROM org, go WHERE go.ok"
+    " RETURNING id"
     "), a AS ("
     " INSERT INTO audit_log (actor_id, action, target_user_id, detail)"
     " SELECT NULL, 'staff_created', id, jsonb_build_object('by', 'cli')"
     " FROM u"
     ")"
     " SELECT id FROM u",
-    4, 0};
+    5, 0};
