@@ -44,10 +44,10 @@ struct purge_options {
 	int connect_timeout_s;
 	int statement_timeout_ms;
 	struct db_outage *outage; /* the server's; outlives the purge */
-	long interval_s; /* between runs; 0: no runs at all */
-	long first_s;    /* until the first run */
-	int batch;       /* posts per batch */
-	int ip_days;     /* ISACD_IP_RETENTION_DAYS */
+	long interval_s;          /* between runs; 0: no runs at all */
+	long first_s;             /* until the first run */
+	int batch;                /* posts per batch */
+	int ip_days;              /* ISACD_IP_RETENTION_DAYS */
 	int login_window_s;
 	int settle_s;
 	/* a batch was committed: its events are there to read (may be NULL) */
