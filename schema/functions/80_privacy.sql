@@ -207,6 +207,14 @@ BEGIN
 		- 'comment_id') || '{"post": "purged"}'
 	WHERE (a.detail ? 'post_id' AND (a.detail ->> 'post_id') = ANY (ids::text[]))
 		OR (a.detail ? 'copy_id' AND (a.detail ->> 'copy_id') = ANY (ids::text[]));
+	PERFORM isacd_emit_posts_deleted(ids);
+	-- what hangs off them, a statement a table (their cascades would go a
+	-- row at a time, and write a comment.deleted a comment: the post's
+	-- event says it all)
+	DELETE FROM post_indicators i WHERE i.post_id = ANY (ids);
+	DELETE FROM comments k WHERE k.post_id = ANY (ids);
+	DELETE FROM post_revisions v WHERE v.post_id = ANY (ids);
+	DELETE FROM sightings s WHERE s.post_id = ANY (ids);
 	DELETE FROM posts p WHERE p.id = ANY (ids);
 	FOR r IN SELECT (x ->> 'community_id')::uuid AS cm,
 			sum((x ->> 'posts')::bigint) AS posts,
