@@ -78,13 +78,14 @@ LANGUAGE sql STABLE AS $$
 	WHERE NOT ch.legal_hold AND NOT c.legal_hold AND d.days IS NOT NULL
 $$;
 
--- The posts past their retention: what the purge deletes next.  Each
--- cutoff walks its channel's posts by time (posts_channel_idx) from the
--- oldest it keeps down: a batch of the purge finds its posts without
--- reading those it keeps (OFFSET 0 keeps the planner from turning this
--- into one scan of every post, which grows with the table and with the
--- dead rows of the batches before).
-CREATE FUNCTION isacd_due_posts()
+-- The posts past their retention: what the purge deletes next, at most
+-- p_each of each channel and label (NULL: all).  Each cutoff walks its
+-- channel's posts by time (posts_channel_idx) from the newest it no
+-- longer keeps down, and stops at p_each: a batch of the purge finds its
+-- posts without reading those it keeps or those a later batch deletes
+-- (one scan of every post would grow with the table and with the dead
+-- rows of the batches before).
+CREATE FUNCTION isacd_due_posts(p_each integer DEFAULT NULL)
 RETURNS TABLE (community_id uuid, channel_id uuid, post_id uuid)
 LANGUAGE sql STABLE AS $$
 	SELECT k.community_id, k.channel_id, p.id
@@ -92,7 +93,8 @@ LANGUAGE sql STABLE AS $$
 	CROSS JOIN LATERAL (SELECT x.id FROM posts x
 		WHERE x.channel_id = k.channel_id AND x.created_at < k.before
 			AND x.tlp = k.tlp AND NOT x.legal_hold
-		OFFSET 0) p
+		ORDER BY x.created_at DESC, x.id DESC
+		LIMIT p_each) p
 $$;
 
 -- What is due per channel, in one community or channel (NULL: all):

@@ -189,7 +189,7 @@ BEGIN
 			sum(w.weight) OVER (ORDER BY w.post_id) AS events
 		FROM (SELECT d.post_id, 1 + (SELECT count(*) FROM posts s
 				WHERE s.shared_from = d.post_id) AS weight
-			FROM isacd_due_posts() d LIMIT p_limit) w) x
+			FROM isacd_due_posts(p_limit) d LIMIT p_limit) w) x
 	WHERE x.n = 1 OR x.events <= 2 * p_limit;
 	IF ids IS NULL THEN
 		RETURN;
