@@ -6,7 +6,8 @@
 #      port and socket; no system service is touched),
 #   3. migrations,
 #   4. a demo staff account, created once (its credentials kept in
-#      var/demo-credentials.txt and printed at every start),
+#      var/demo-credentials.txt and printed at every start), and the key
+#      that seals TOTP secrets, made once (var/totp-key),
 #   5. isacd in the foreground on 127.0.0.1:8080.
 # Ctrl-C stops isacd, then PostgreSQL, and make exits 0.  Running it again
 # reuses the data.
@@ -198,6 +199,14 @@ else
 fi
 export ISACD_DATABASE_URL
 ISACD_DATABASE_URL=$(cat "$VAR/database-url")
+# the key that seals TOTP secrets at rest: made once, kept in var/totp-key
+if [ -z "${ISACD_TOTP_KEY:-}" ] && [ -z "${ISACD_TOTP_KEY_FILE:-}" ]; then
+	if [ ! -s "$VAR/totp-key" ]; then
+		(umask 077 && openssl rand -base64 32 > "$VAR/totp-key")
+		say "made the TOTP sealing key var/totp-key (keep it with the database)"
+	fi
+	export ISACD_TOTP_KEY_FILE=$VAR/totp-key
+fi
 
 "$BIN" migrate
 

@@ -35,6 +35,10 @@
 --                                         organisations), and the posts
 --                                         the agency may count:
 --                                         isacd_agency_counts
+--   governs retention and legal holds     isacd_community_verdict
+--                                         'own_or_staff';
+--                                         isacd_channel_govern_gate,
+--                                         isacd_post_govern_gate
 --
 -- and the verdict of a request, a word the C side maps to an HTTP answer
 -- in one table (auth/auth.c, api/api_access.c): isacd_community_verdict,
@@ -472,4 +476,44 @@ LANGUAGE sql STABLE AS $$
 		WHEN EXISTS (SELECT 1 FROM users u WHERE u.id = p_user
 			AND u.organisation_id = p_org) THEN 'ok'
 		ELSE 'not_your_organisation' END
+$$;
+
+-- ---- governing retention and legal holds -----------------------------------
+--
+-- Who sets how long content is kept, and holds it: the owners of a
+-- community (for it, its channels and its posts) and platform staff (for
+-- all of them) -- isacd_community_verdict's 'own_or_staff'.  A channel or a
+-- post an owner may not know of (a TLP:RED post for others) is hidden from
+-- them as from anyone; staff govern what they cannot read, and know the
+-- channels of every community from its retention preview.
+
+CREATE FUNCTION isacd_channel_govern_gate(p_user uuid, p_channel uuid)
+RETURNS TABLE (verdict text, community_id uuid, role text, state text,
+	staff boolean, access text)
+LANGUAGE sql STABLE AS $$
+	SELECT CASE WHEN ch.id IS NULL THEN 'channel_hidden'
+		WHEN g.staff THEN 'ok'
+		WHEN r.access IS NULL THEN 'channel_hidden'
+		ELSE g.verdict END,
+		ch.community_id, g.role, g.state, coalesce(g.staff, false), r.access
+	FROM (SELECT 1) one
+	LEFT JOIN channels ch ON ch.id = p_channel
+	LEFT JOIN LATERAL isacd_community_gate(p_user, ch.community_id,
+		'own_or_staff') g ON true
+	LEFT JOIN isacd_channel_rights(p_user) r ON r.channel_id = ch.id
+$$;
+
+CREATE FUNCTION isacd_post_govern_gate(p_user uuid, p_post uuid)
+RETURNS TABLE (verdict text, channel_id uuid, community_id uuid)
+LANGUAGE sql STABLE AS $$
+	SELECT CASE WHEN p.id IS NULL THEN 'post_hidden'
+		WHEN g.staff THEN 'ok'
+		WHEN r.access IS NULL THEN 'post_hidden'
+		ELSE g.verdict END,
+		p.channel_id, p.community_id
+	FROM (SELECT 1) one
+	LEFT JOIN posts p ON p.id = p_post
+	LEFT JOIN LATERAL isacd_community_gate(p_user, p.community_id,
+		'own_or_staff') g ON true
+	LEFT JOIN isacd_post_rights(p_user) r ON r.post_id = p.id
 $$;

@@ -74,13 +74,18 @@ $$;
 
 -- An account as others see it: id, display name, organisation.  A table
 -- function, so that statements inline it: call it as
--- (SELECT a.j FROM isacd_author(id) a).
+-- (SELECT a.j FROM isacd_author(id) a).  What an erased account wrote
+-- (its author NULL since) is a former member's, with nothing that leads
+-- back to the person.
 CREATE FUNCTION isacd_author(p_user uuid) RETURNS TABLE (j json)
 LANGUAGE sql STABLE AS $$
 	SELECT json_build_object('id', u.id, 'display_name', u.display_name,
 		'organisation', json_build_object('id', o.id, 'name', o.name))
 	FROM users u JOIN organisations o ON o.id = u.organisation_id
 	WHERE u.id = p_user
+	UNION ALL
+	SELECT json_build_object('display_name', 'former member')
+	WHERE p_user IS NULL
 $$;
 
 CREATE FUNCTION isacd_author_json(p_user uuid) RETURNS json
@@ -107,6 +112,9 @@ LANGUAGE sql STABLE AS $$
 		'roster', c.roster,
 		'retention_days', c.retention_days,
 		'retention_by_tlp', c.retention_by_tlp,
+		'effective_retention_days', isacd_retention_days(NULL,
+			c.retention_days),
+		'legal_hold', c.legal_hold,
 		'require_totp', c.require_totp,
 		'erase_content_on_leave', c.erase_content_on_leave,
 		'statistics', c.statistics,
@@ -135,11 +143,19 @@ LANGUAGE sql STABLE AS $$
 		'visibility', ch.visibility,
 		'posting', ch.posting,
 		'retention_days', ch.retention_days,
+		'effective_retention_days', d.days,
+		'effective_retention_by_tlp', isacd_retention_by_tlp_json(d.days,
+			c.retention_by_tlp),
+		'legal_hold', ch.legal_hold OR c.legal_hold,
 		'can_post', isacd_channel_verdict(p_access, 'post', NULL) = 'ok',
 		'can_moderate',
 			isacd_channel_verdict(p_access, 'moderate', NULL) = 'ok',
 		'created_at', isacd_ts(ch.created_at),
 		'updated_at', isacd_ts(ch.updated_at))
+	FROM communities c
+	CROSS JOIN LATERAL (SELECT isacd_retention_days(ch.retention_days,
+		c.retention_days) AS days) d
+	WHERE c.id = ch.community_id
 $$;
 
 CREATE FUNCTION isacd_member_json(m memberships) RETURNS json
@@ -265,9 +281,9 @@ LANGUAGE sql STABLE AS $$
 		'created_at', isacd_ts(p.created_at),
 		'updated_at', isacd_ts(p.updated_at),
 		'revision', p.revision,
-		'can_edit', p.author_id = p_user
+		'can_edit', coalesce(p.author_id = p_user, false)
 			AND isacd_channel_verdict(p_access, 'write', NULL) = 'ok',
-		'can_delete', (p.author_id = p_user
+		'can_delete', (coalesce(p.author_id = p_user, false)
 				AND isacd_channel_verdict(p_access, 'write', NULL) = 'ok')
 			OR isacd_channel_verdict(p_access, 'moderate', NULL) = 'ok')
 $$;
@@ -334,8 +350,8 @@ LANGUAGE sql STABLE AS $$
 		'body', c.body,
 		'created_at', isacd_ts(c.created_at),
 		'updated_at', isacd_ts(c.updated_at),
-		'can_edit', c.author_id = p_user,
-		'can_delete', c.author_id = p_user
+		'can_edit', coalesce(c.author_id = p_user, false),
+		'can_delete', coalesce(c.author_id = p_user, false)
 			OR isacd_channel_verdict(p_access, 'moderate', NULL) = 'ok')
 $$;
 

@@ -23,6 +23,8 @@ LANGUAGE sql VOLATILE AS $$
 		'isacd.event_ord', true), ''), '0')::integer + 1)::text, true)::integer
 $$;
 
+-- (purged: written by a batch of the purge, which sets isacd.purging for
+-- its transaction; 80_privacy.sql)
 CREATE FUNCTION isacd_emit(p_type text, p_community uuid, p_channel uuid,
 	p_post uuid, p_comment uuid, p_org uuid, p_user uuid, p_cred uuid,
 	p_tlp text, p_author uuid, p_recipients uuid[], p_lost_tlp text,
@@ -30,12 +32,38 @@ CREATE FUNCTION isacd_emit(p_type text, p_community uuid, p_channel uuid,
 LANGUAGE sql VOLATILE AS $$
 	INSERT INTO events (xid, ord, seq, type, community_id, channel_id,
 		post_id, comment_id, organisation_id, user_id, credential_id, tlp,
-		author_id, recipients, lost_tlp, lost_recipients, role, status)
+		author_id, recipients, lost_tlp, lost_recipients, role, status,
+		purged)
 	SELECT x.xid, x.ord, x.xid::text::bigint * 4096 + x.ord, p_type,
 		p_community, p_channel, p_post, p_comment, p_org, p_user, p_cred,
 		p_tlp, p_author, p_recipients, p_lost_tlp, p_lost_recipients, p_role,
-		p_status
+		p_status, coalesce(current_setting('isacd.purging', true), '') = 'on'
 	FROM (SELECT pg_current_xact_id() AS xid, isacd_event_ord() AS ord) x
+$$;
+
+-- The post.deleted events of a batch of the purge (80_privacy.sql), as one
+-- statement before it deletes those posts: the same rows isacd_emit_post
+-- writes, numbered on from this transaction's last event.  The trigger on
+-- posts leaves them to this while isacd.purging is on: one event a post
+-- written a row at a time costs the purge more than the rest of it.
+CREATE FUNCTION isacd_emit_posts_deleted(p_ids uuid[]) RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+	base integer := coalesce(nullif(current_setting('isacd.event_ord', true),
+		''), '0')::integer;
+	n integer;
+BEGIN
+	INSERT INTO events (xid, ord, seq, type, community_id, channel_id,
+		post_id, tlp, author_id, recipients, purged)
+	SELECT pg_current_xact_id(), base + x.n,
+		pg_current_xact_id()::text::bigint * 4096 + base + x.n, 'post.deleted',
+		x.community_id, x.channel_id, x.id, x.tlp, x.author_id, x.recipients,
+		true
+	FROM (SELECT p.*, (row_number() OVER (ORDER BY p.id))::integer AS n
+		FROM posts p WHERE p.id = ANY (p_ids)) x;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	PERFORM set_config('isacd.event_ord', (base + n)::text, true);
+END
 $$;
 
 -- A content event (post, comment, sighting) of post p.
@@ -65,14 +93,19 @@ BEGIN
 	IF TG_OP = 'INSERT' THEN
 		PERFORM isacd_emit_post('post.created', NEW, NULL, NULL, NULL, NULL);
 	ELSIF TG_OP = 'UPDATE' THEN
-		-- what a reader sees changed (not the search vector alone)
-		IF (to_jsonb(OLD) - 'search' - 'updated_at')
-			IS DISTINCT FROM (to_jsonb(NEW) - 'search' - 'updated_at') THEN
+		-- what a reader sees changed (not the search vector alone, nor a
+		-- legal hold, which readers are not shown)
+		IF (to_jsonb(OLD) - 'search' - 'updated_at' - 'legal_hold'
+				- 'legal_hold_reason')
+			IS DISTINCT FROM (to_jsonb(NEW) - 'search' - 'updated_at'
+				- 'legal_hold' - 'legal_hold_reason') THEN
 			PERFORM isacd_emit_post('post.updated', NEW, NULL, NULL, OLD.tlp,
 				OLD.recipients);
 		END IF;
-	ELSIF EXISTS (SELECT 1 FROM channels WHERE id = OLD.channel_id) THEN
-		-- (a channel deleted with its posts is one access event instead)
+	ELSIF coalesce(current_setting('isacd.purging', true), '') <> 'on'
+		AND EXISTS (SELECT 1 FROM channels WHERE id = OLD.channel_id) THEN
+		-- (a channel deleted with its posts is one access event instead;
+		-- the purge writes its own, isacd_emit_posts_deleted)
 		PERFORM isacd_emit_post('post.deleted', OLD, NULL, NULL, NULL, NULL);
 	END IF;
 	RETURN NULL;
@@ -86,6 +119,10 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	p posts;
 BEGIN
+	IF TG_OP = 'DELETE'
+		AND coalesce(current_setting('isacd.purging', true), '') = 'on' THEN
+		RETURN NULL; -- purged with its post: the post.deleted says it all
+	END IF;
 	SELECT * INTO p FROM posts
 	WHERE id = CASE WHEN TG_OP = 'DELETE' THEN OLD.post_id ELSE NEW.post_id END;
 	IF NOT FOUND THEN
@@ -203,12 +240,15 @@ CREATE OR REPLACE TRIGGER totp_events AFTER INSERT OR UPDATE OF confirmed_at
 	OR DELETE ON totp_secrets FOR EACH ROW EXECUTE FUNCTION isacd_events_totp();
 
 -- A session or API token that ends: logout, a password change, an
--- organisation suspended, a token revoked, an account erased.
+-- organisation suspended, a token revoked, an account erased.  (The purge
+-- deleting a credential that had ended already says nothing.)
 CREATE OR REPLACE FUNCTION isacd_events_credentials() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-	IF TG_OP = 'DELETE' OR (OLD.revoked_at IS NULL
-		AND NEW.revoked_at IS NOT NULL) THEN
+	IF (TG_OP = 'DELETE' AND OLD.revoked_at IS NULL
+			AND OLD.expires_at > now())
+		OR (TG_OP = 'UPDATE' AND OLD.revoked_at IS NULL
+			AND NEW.revoked_at IS NOT NULL) THEN
 		PERFORM isacd_emit('credential.revoked', NULL, NULL, NULL, NULL, NULL,
 			OLD.user_id, OLD.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 	END IF;

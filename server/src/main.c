@@ -15,6 +15,8 @@ static const char usage[] =
     "variables)\n"
     "  migrate        apply the schema migrations to ISACD_DATABASE_URL\n"
     "  create-staff   create an agency staff account\n"
+    "  purge          delete what is past its retention (--dry-run: count "
+    "it)\n"
     "  unlock         lift login lockouts (an account, an address, or all)\n"
     "  healthcheck    ask the isacd on ISACD_LISTEN whether it is ready\n"
     "  version        print the version and the schema version\n"
@@ -33,6 +35,7 @@ main(int argc, char **argv)
 	    {"serve", cli_serve},
 	    {"migrate", cli_migrate},
 	    {"create-staff", cli_create_staff},
+	    {"purge", cli_purge},
 	    {"unlock", cli_unlock},
 	    {"healthcheck", cli_healthcheck},
 	    {"version", cli_version},

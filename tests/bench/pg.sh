@@ -21,6 +21,8 @@ pg_start() {
 	PG_SOCK=$BENCH_TMP/pg PG_PORT=$port
 	psql -X -q -h "$BENCH_TMP/pg" -p "$port" -U postgres -c "CREATE DATABASE isacd" postgres
 	export ISACD_DATABASE_URL="host=$BENCH_TMP/pg port=$port user=postgres dbname=isacd"
+	# isacd serve needs the key that seals TOTP secrets
+	export ISACD_TOTP_KEY=${ISACD_TOTP_KEY:-$(openssl rand -base64 32)}
 	"$ISACD" migrate >/dev/null
 }
 pg_stop() {

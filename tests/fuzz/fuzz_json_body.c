@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	errors = json_array();
-	switch (data[0] % 13) {
+	switch (data[0] % 15) {
 	case 0: {
 		struct login_input in;
 
@@ -81,7 +81,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 6:
 	case 7: {
 		struct community_input in;
-		bool patch = data[0] % 13 == 7;
+		bool patch = data[0] % 15 == 7;
 
 		api_comm_parse(body, patch, 730, &in, errors);
 		if (json_array_size(errors) == 0) {
@@ -138,6 +138,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		api_orgs_parse_patch(body, &in, errors);
 		if (in.fields.has_country)
 			assert(strlen(in.fields.country) == 2);
+		break;
+	}
+	case 13: {
+		struct hold_input in;
+
+		api_hold_parse(body, &in, errors);
+		if (json_array_size(errors) == 0)
+			assert(!in.hold ||
+			    (in.reason && strlen(in.reason) >= 1 &&
+			        strlen(in.reason) <= 2000));
+		break;
+	}
+	case 14: {
+		struct erase_input in;
+
+		api_erase_parse(body, &in, errors);
+		if (json_array_size(errors) == 0)
+			assert(in.password &&
+			    in.password_len <= PASSWORD_MAX_BYTES);
 		break;
 	}
 	default: {

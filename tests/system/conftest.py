@@ -63,6 +63,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ISACD = os.environ.get("ISACD_BIN") or os.path.join(ROOT, "build", "release", "isacd")
 PGBIN = os.environ.get("PGBIN", "/usr/lib/postgresql/15/bin")
 DEFAULT_PASSWORD = "Grey-Heron-Lantern-417"
+# the key that seals TOTP secrets at rest (ISACD_TOTP_KEY); `isacd serve`
+# refuses to start without one
+TOTP_KEY = "l0cRnNB5NFO7o6F0ClgBE8R9v2xuOZSYbAE3nSMP2Zg="
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                      "runtime error:", "WARNING: ThreadSanitizer")
 # argon2id for tests: the least libargon2 takes (8 KiB per lane, one pass)
@@ -244,6 +247,7 @@ class Server:
         e.update({
             "ISACD_LISTEN": f"{self.host}:{self.port}",
             "ISACD_LOG_LEVEL": "info",
+            "ISACD_TOTP_KEY": TOTP_KEY,
         })
         e.update(CHEAP_ARGON2)  # tests hash thousands of passwords
         if tls:

@@ -50,7 +50,7 @@ import uuid
 
 import pytest
 
-from conftest import ROOT, Server, assert_problem, totp_code
+from conftest import DEFAULT_PASSWORD, ROOT, Server, assert_problem, totp_code
 from identity_helpers import wait_for_fresh_totp_step
 from world import ROLES, World, build_world, expect, tag
 
@@ -198,6 +198,24 @@ GET    /insights/assessments                            insights         401 403
 GET    /communities/{A}/threat-picture                  picture          401 200 403 200 403 200 200 200 403 403 403
 GET    /communities/{B}/threat-picture                  picture          401 404 404 404 404 404 404 404 403 200 404
 GET    /insights/threat-picture                         agency-picture   401 403 403 403 403 403 403 403 200 403 403
+# retention and legal holds: owners and staff govern them (staff of every
+# community, channel and post, though they read none of it)
+GET    /communities/{A}/retention                       retention        401 403 403 403 403 403 403 200 200 403 403
+GET    /communities/{B}/retention                       retention        401 404 404 404 404 404 404 404 200 403 404
+GET    /communities/{unknown}/retention                 -                401 404 404 404 404 404 404 404 404 404 404
+PATCH  /communities/{A}                                 hold             401 403 403 403 403 403 403 200 200 403 403
+PATCH  /communities/{B}                                 hold             401 403 404 404 404 404 404 404 200 403 404
+PATCH  /channels/{A.general*}                           hold             401 403 404 403 403 403 403 200 200 404 404
+PATCH  /channels/{A.restricted*}                        hold             401 403 404 404 404 403 403 200 200 404 404
+PATCH  /channels/{B.general*}                           hold             401 403 404 404 404 404 404 404 200 403 404
+PATCH  /channels/{A.general*}                           retention-days   401 403 404 403 403 403 403 200 200 404 404
+PATCH  /channels/{B.general*}                           retention-days   401 403 404 404 404 404 404 404 200 403 404
+# erasure (each account erases itself, in a world of its own: the last
+# owner of a community cannot) and export of one's own data
+DELETE /me                                              erase-self       401 403 204 204 204 204 204 409 204 204 204
+GET    /me/export                                       export           401 403 200 200 200 200 200 200 200 200 200
+DELETE /users/{A.member*}                               erase            401 403 403 403 403 403 403 403 204 403 403
+DELETE /users/{unknown}                                 -                401 403 403 403 403 403 403 403 404 403 403
 # realtime: anyone signed in may open a socket and ask for a ticket; what a
 # socket may subscribe to and receive is test_realtime.py's matrix of events
 GET    /realtime                                        upgrade          401 101 101 101 101 101 101 101 101 101 101
@@ -689,8 +707,53 @@ def check_ticket(c, r):
     assert body["ticket"].startswith("isacd_wst_") and body["expires_at"]
 
 
+def check_retention(c, r):
+    """Every channel of the community (restricted ones too: owners and
+    staff govern them all), with what the next run deletes there."""
+    body = r.json()
+    ids = {ch["channel_id"] for ch in body["channels"]}
+    assert {ch["id"] for ch in c.w.communities[c.community].channels.values()} <= ids
+    assert all(set(ch["due"]) == {"posts", "comments"} for ch in body["channels"])
+
+
+def retention_params(c):
+    if c.role == "staff":
+        # the preview names every channel of the community to staff, who
+        # read none of their content (the restricted one included)
+        for ch in c.w.communities[c.community].channels.values():
+            c.allow.update((ch["id"], ch["name"]))
+    return None
+
+
+def hold_body(c):
+    if c.role == "staff" and "channel" in c.objs:
+        # staff govern the new channel, whose name begins with the name of
+        # the world's channel of its kind (which staff may not see)
+        c.allow.add(c.w.channel(c.community, "restricted")["name"])
+    return {"legal_hold": True, "reason": "held by " + c.role}
+
+
+def erase_self_body(c):
+    return {"password": DEFAULT_PASSWORD}
+
+
+def check_erased(who):
+    def check(c, r):
+        acct = c.objs["target"] if who == "target" else c.w.users[c.role]
+        assert c.server.get("me", token=acct["token"]).status_code == 401
+    return check
+
+
 RECIPES = {
     "-": Recipe(),
+    "retention": Recipe(params=retention_params, check=check_retention),
+    "hold": Recipe(body=hold_body, check=lambda c, r: r.json()["legal_hold"] is True),
+    "retention-days": Recipe(body=lambda c: {"retention_days": 30},
+                             check=lambda c, r: r.json()["effective_retention_days"] == 30
+                             and r.json()["retention_due"] == {"posts": 0, "comments": 0}),
+    "erase-self": Recipe(body=erase_self_body, world="erase", check=check_erased("self")),
+    "export": Recipe(check=lambda c, r: r.json()["account"]["id"] == c.w.user_id(c.role)),
+    "erase": Recipe(check=check_erased("target")),
     "upgrade": Recipe(headers=upgrade_headers),
     "ticket": Recipe(check=check_ticket),
     "new-org": Recipe(body=lambda c: {"name": "New Org %s" % tag()},

@@ -174,6 +174,12 @@ DELETE /posts/{B.announcements.AMBER*}                            delete-post   
 DELETE /posts/{B.announcements.AMBER+STRICT*}                     delete-post      401 403 404 404 404 404 404 404 404 403 404
 DELETE /posts/{B.announcements.RED*}                              delete-post      401 403 404 404 404 404 404 404 404 403 404
 DELETE /posts/{A.anonymous*}                                      delete-post      401 403 404 204 403 403 204 204 404 404 404
+# legal hold: the owners of the post's community (of what they may know of)
+# and staff (of any post: they govern what they cannot read)
+PATCH  /posts/{A.general.GREEN*}                                  hold             401 403 404 403 403 403 403 200 200 404 404
+PATCH  /posts/{A.general.RED*}                                    hold             401 403 404 404 404 403 403 404 200 404 404
+PATCH  /posts/{A.restricted.AMBER*}                               hold             401 403 404 404 404 403 403 200 200 404 404
+PATCH  /posts/{B.general.GREEN*}                                  hold             401 403 404 404 404 404 404 404 200 403 404
 # share: TLP:CLEAR and TLP:GREEN only, into a channel the caller may post in
 POST   /posts/{A.general.CLEAR*}/share                            to-A.restricted~ 401 403 404 404 403 201 201 201 404 404 404
 POST   /posts/{A.general.GREEN*}/share                            to-A.restricted~ 401 403 404 404 403 201 201 201 404 404 404
@@ -626,8 +632,21 @@ def new_post(tlp="TLP:GREEN", recipients=()):
     return body
 
 
+def hold_body(c):
+    if c.role == "staff":
+        # staff hold posts they may not read: the answer names the post
+        c.allow.add(c.objs["post"].id)
+    return {"legal_hold": True, "reason": "held by " + c.role}
+
+
+def check_held(c, r):
+    c.expect("hold", r.json(), {"id": c.objs["post"].id, "legal_hold": True,
+                                "legal_hold_reason": "held by " + c.role})
+
+
 Recipe = base.Recipe
 RECIPES = {
+    "hold": Recipe(body=hold_body, check=check_held),
     "-": Recipe(),
     "posts": Recipe(check=check_posts),
     "new-post": Recipe(body=new_post(), check=check_created),
@@ -700,6 +719,14 @@ def model_status(w, row, role):
         return 401
     if writes and role == "readonly":
         return 403
+    if row.recipe == "hold":
+        if role == "staff":
+            return 200
+        p = w.posts[names[0].rstrip("*")]
+        k = w.knows(role, p)
+        if k in (None, "suspended"):
+            return {None: 404, "suspended": 403}[k]
+        return 200 if role == "owner" else 403
     if row.recipe == "unmask":
         return 400
     if row.path.startswith("/channels/"):

@@ -55,14 +55,18 @@ def readers(ch_id):
 
 def test_create_list_get(server, c):
     name = "alerts-" + uid()
-    r = server.post(chans(c["id"]), token=c["mod"]["token"],
-                    json={"name": name, "description": "what we see", "visibility": "community",
-                          "posting": "members", "retention_days": 90})
+    body = {"name": name, "description": "what we see", "visibility": "community",
+            "posting": "members", "retention_days": 90}
+    # retention is the owners' to set (and staff's): a moderator makes a
+    # channel without one
+    assert_problem(server.post(chans(c["id"]), token=c["mod"]["token"], json=body), 403)
+    r = server.post(chans(c["id"]), token=c["owner"]["token"], json=body)
     ch = expect(r, 201)
     assert r.headers["Location"] == "/api/v1/channels/" + ch["id"]
     assert set(ch) == {"id", "community_id", "name", "description", "visibility", "posting",
-                       "retention_days", "created_at", "updated_at", "can_post",
-                       "can_moderate"}
+                       "retention_days", "effective_retention_days",
+                       "effective_retention_by_tlp", "legal_hold", "created_at", "updated_at",
+                       "can_post", "can_moderate"}
     assert ch["community_id"] == c["id"] and ch["name"] == name
     assert ch["description"] == "what we see" and ch["retention_days"] == 90
     assert ch["visibility"] == "community" and ch["posting"] == "members"
@@ -76,7 +80,7 @@ def test_create_list_get(server, c):
     assert mine == got
     created = [e for e in audit_of(server, c["id"], c["owner"]["token"], "channel.created")
                if e["detail"]["channel_id"] == ch["id"]]
-    assert len(created) == 1 and created[0]["actor"]["id"] == c["mod"]["id"]
+    assert len(created) == 1 and created[0]["actor"]["id"] == c["owner"]["id"]
     assert created[0]["detail"]["name"] == name
 
 
@@ -123,9 +127,13 @@ def test_moderators_of_another_community_cannot_touch_its_channels(server, c, st
 def test_patch_and_its_audit(server, c):
     ch = new_channel(server, c["id"], c["mod"]["token"], description="old")
     new_name = "renamed-" + uid()
-    r = server.patch("channels/" + ch["id"], token=c["mod"]["token"],
+    # a moderator may rename, not set retention: that is the owners'
+    assert_problem(server.patch("channels/" + ch["id"], token=c["mod"]["token"],
+                                json={"name": new_name, "retention_days": 30}), 403)
+    r = server.patch("channels/" + ch["id"], token=c["owner"]["token"],
                      json={"name": new_name, "posting": "moderators", "retention_days": 30})
     got = expect(r, 200)
+    assert got["retention_due"] == {"posts": 0, "comments": 0}
     assert got["name"] == new_name and got["posting"] == "moderators"
     assert got["retention_days"] == 30 and got["description"] == "old"
     # null clears the nullable fields

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import CHEAP_ARGON2, ISACD, ROOT, free_port
+from conftest import CHEAP_ARGON2, ISACD, ROOT, TOTP_KEY, free_port
 
 SCHEMA = os.path.join(ROOT, "schema")
 
@@ -148,7 +148,8 @@ def test_serve_without_a_database_warns_once():
     with backoff: the log says so once, not once per connection and try."""
     e = {k: v for k, v in os.environ.items() if not k.startswith("ISACD_")}
     e.update({"ISACD_DATABASE_URL": "host=127.0.0.1 port=1 dbname=none",
-              "ISACD_LISTEN": "127.0.0.1:%d" % free_port(), "ISACD_DB_CONNECT_TIMEOUT_S": "1"})
+              "ISACD_LISTEN": "127.0.0.1:%d" % free_port(), "ISACD_DB_CONNECT_TIMEOUT_S": "1",
+              "ISACD_TOTP_KEY": TOTP_KEY})
     proc = subprocess.Popen([ISACD, "serve"], env=e, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     err = []

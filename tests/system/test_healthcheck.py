@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import ISACD, Server, free_port
+from conftest import ISACD, TOTP_KEY, Server, free_port
 
 
 def healthcheck(env, *args, **overrides):
@@ -45,7 +45,8 @@ def test_nothing_listening_is_unhealthy_with_one_line():
 def test_a_server_without_its_database_is_alive_but_not_ready():
     env = {k: v for k, v in os.environ.items() if not k.startswith("ISACD_")}
     env.update({"ISACD_DATABASE_URL": "host=127.0.0.1 port=1 dbname=none",
-                "ISACD_LISTEN": "127.0.0.1:%d" % free_port()})
+                "ISACD_LISTEN": "127.0.0.1:%d" % free_port(),
+                "ISACD_TOTP_KEY": TOTP_KEY})
     proc = subprocess.Popen([ISACD, "serve"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:

@@ -23,7 +23,7 @@ from jsonschema import Draft202012Validator, RefResolver
 
 from conftest import DEFAULT_PASSWORD, ISACD, ROOT, totp_code, unique_email
 import community_helpers as ch
-from identity_helpers import account
+from identity_helpers import account, create_token
 
 DOC_PATH = os.path.join(ROOT, "api-docs", "openapi.yaml")
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -1580,3 +1580,128 @@ def test_agency_responses_match_the_document(server, api):
     check(server.get("insights/threat-picture"), "GET", itp, 401)
 
     assert seen == ops, sorted(ops - seen)
+
+
+# -- privacy: retention preview, legal holds, export, erasure ---------------
+
+PRIVACY_TAGS = {"privacy"}
+
+
+def test_privacy_responses_match_the_document(server, api, start_server):
+    """Retention and its preview, legal holds, export and erasure through the
+    real server: every answer validates against the document (schema, media
+    type, no undocumented member, member order), and every status the
+    document declares for the privacy operations (503 and 429 aside) is
+    seen."""
+    seen = set()
+    P = "/api/v1"
+    ops = {(m.upper(), path) for path, item in api.doc["paths"].items()
+           for m, op in item.items() if m in METHODS and PRIVACY_TAGS & set(op.get("tags", []))}
+    assert ops == {("GET", P + "/communities/{id}/retention"), ("GET", P + "/me/export"),
+                   ("DELETE", P + "/me"), ("DELETE", P + "/users/{id}")}, sorted(ops)
+
+    def check(r, method, path, status):
+        assert r.status_code == status, (method, path, r.status_code, r.text)
+        body = api.check(r, method, P + path)
+        if isinstance(body, (dict, list)):
+            spec = api.response(method, P + path, r.status_code)
+            media = next(v for k, v in spec["content"].items()
+                         if k.split(";")[0] == r.headers["Content-Type"].split(";")[0])
+            assert_in_document_order(api, body, media["schema"])
+        seen.add((method, P + path, status))
+        return body
+
+    staff = account(server, role="staff")
+    S = staff["token"]
+    community, owner = ch.new_community(server, S, retention_days=365)
+    cid, OW = community["id"], owner["token"]
+    member = ch.add_member(server, cid, OW, ch.make_org(server, S)["id"])
+    M = member["token"]
+    chan = ch.new_channel(server, cid, OW)
+    post = ch.expect(server.post("channels/%s/posts" % chan["id"], token=M, json={
+        "kind": "advisory", "title": "Kept " + uuid.uuid4().hex[:6], "body": "b",
+        "tlp": "TLP:GREEN"}), 201)
+    server.sql("UPDATE posts SET created_at = now() - interval '100 days' WHERE id = %s",
+               (post["id"],))
+    ch.expect(server.post("posts/%s/comments" % post["id"], token=OW,
+                          json={"body": "a comment"}), 201)
+
+    # ---- retention, its answer and its preview ------------------------------
+    got = check(server.patch("communities/" + cid, token=OW, json={
+        "retention_days": 90, "retention_by_tlp": {"TLP:RED": 30}}),
+        "PATCH", "/communities/{id}", 200)
+    assert got["retention_due"] == {"posts": 1, "comments": 1}
+    assert got["effective_retention_days"] == 90 and got["legal_hold"] is False
+    got = check(server.patch("channels/" + chan["id"], token=OW, json={"retention_days": 200}),
+                "PATCH", "/channels/{id}", 200)
+    assert got["retention_due"] == {"posts": 0, "comments": 0}
+    assert got["effective_retention_by_tlp"] == {"TLP:RED": 30}
+    check(server.patch("channels/" + chan["id"], token=OW, json={"retention_days": None}),
+          "PATCH", "/channels/{id}", 200)
+    prev = check(server.get("communities/%s/retention" % cid, token=OW),
+                 "GET", "/communities/{id}/retention", 200)
+    assert [c["due"] for c in prev["channels"] if c["channel_id"] == chan["id"]] == \
+        [{"posts": 1, "comments": 1}]
+    check(server.get("communities/%s/retention" % cid, token=S),
+          "GET", "/communities/{id}/retention", 200)
+    check(server.get("communities/%s/retention" % cid, token=M),
+          "GET", "/communities/{id}/retention", 403)
+    check(server.get("communities/%s/retention" % uuid.uuid4(), token=OW),
+          "GET", "/communities/{id}/retention", 404)
+    check(server.get("communities/%s/retention" % cid), "GET", "/communities/{id}/retention", 401)
+
+    # ---- legal holds --------------------------------------------------------
+    held = check(server.patch("channels/" + chan["id"], token=OW, json={
+        "legal_hold": True, "reason": "litigation 2026-17"}), "PATCH", "/channels/{id}", 200)
+    assert held["legal_hold"] is True
+    got = check(server.patch("communities/" + cid, token=OW, json={
+        "legal_hold": True, "reason": "regulator's request"}), "PATCH", "/communities/{id}", 200)
+    assert got["legal_hold"] is True
+    got = check(server.patch("posts/" + post["id"], token=S, json={
+        "legal_hold": True, "reason": "evidence"}), "PATCH", "/posts/{id}", 200)
+    assert got == {"id": post["id"], "legal_hold": True, "legal_hold_reason": "evidence"}
+    check(server.patch("posts/" + post["id"], token=M, json={"legal_hold": False}),
+          "PATCH", "/posts/{id}", 403)
+    check(server.patch("posts/" + post["id"], token=OW, json={"legal_hold": True}),
+          "PATCH", "/posts/{id}", 400)
+    trail = check(server.get("communities/%s/audit" % cid, token=OW),
+                  "GET", "/communities/{id}/audit", 200)
+    assert {"community.legal_hold_set", "channel.legal_hold_set", "post.legal_hold_set"} <= \
+        {a["action"] for a in trail["items"]}
+
+    # ---- export -------------------------------------------------------------
+    out = check(server.get("me/export", token=M), "GET", "/me/export", 200)
+    assert [p["post"]["id"] for p in out["posts"]] == [post["id"]]
+    tok = create_token(server, M)
+    check(server.get("me/export", token=tok["token"]), "GET", "/me/export", 403)
+    check(server.get("me/export"), "GET", "/me/export", 401)
+
+    # ---- erasure ------------------------------------------------------------
+    check(server.delete("me", token=M, json={"password": "not it at all"}),
+          "DELETE", "/me", 403)
+    check(server.delete("me", token=M, json={"password": 7, "colour": 1}),
+          "DELETE", "/me", 400)
+    check(server.delete("me", token=M, data="password=x",
+                        headers={"Content-Type": "application/x-www-form-urlencoded"}),
+          "DELETE", "/me", 415)
+    small = start_server(ISACD_MAX_BODY=1024)
+    check(small.delete("me", json={"password": "x" * 2000}), "DELETE", "/me", 413)
+    check(server.delete("me", json={"password": "x"}), "DELETE", "/me", 401)
+    check(server.delete("me", token=OW, json={"password": owner["password"]}),
+          "DELETE", "/me", 409)
+    check(server.delete("users/" + owner["id"], token=S), "DELETE", "/users/{id}", 409)
+    check(server.delete("users/" + member["id"], token=OW), "DELETE", "/users/{id}", 403)
+    check(server.delete("users/%s" % uuid.uuid4(), token=S), "DELETE", "/users/{id}", 404)
+    check(server.delete("users/" + member["id"]), "DELETE", "/users/{id}", 401)
+    other = ch.add_member(server, cid, OW, ch.make_org(server, S)["id"])
+    check(server.delete("me", token=other["token"], json={"password": other["password"]}),
+          "DELETE", "/me", 204)
+    check(server.delete("users/" + member["id"], token=S), "DELETE", "/users/{id}", 204)
+    # what the member wrote stays, a former member's
+    got = check(server.get("posts/" + post["id"], token=OW), "GET", "/posts/{id}", 200)
+    assert got["author"] == {"display_name": "former member"}
+
+    declared = {(m, p, int(s)) for m, p in ops
+                for s in api.doc["paths"][p][m.lower()]["responses"] if s not in ("503", "429")}
+    assert not declared - seen, \
+        f"declared statuses the test never saw: {sorted(declared - seen)}"

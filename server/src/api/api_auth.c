@@ -17,6 +17,7 @@
 
 #include "core/clock.h"
 #include "core/codec.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "core/secret.h"
 #include "domain/totp.h"
@@ -28,8 +29,9 @@
 struct login_state {
 	const char *email;
 	const char *totp;
-	const char *user_id; /* NULL when the e-mail is unknown */
-	bool org_suspended;  /* the account's organisation is cut off */
+	const char *user_id;  /* NULL when the e-mail is unknown */
+	bool org_suspended;   /* the account's organisation is cut off */
+	bool totp_unreadable; /* its second factor does not open: no login */
 	char token[SECRET_TOKEN_MAX];
 };
 
@@ -114,8 +116,17 @@ api_auth_looked_up(struct http_req *r, PGresult *res)
 		snprintf(j->hash, sizeof(j->hash), "%s", PQgetvalue(res, 0, 3));
 		j->rehash_if_needed = true;
 		if (!PQgetisnull(res, 0, 4)) {
-			snprintf(j->totp_secret, sizeof(j->totp_secret), "%s",
-			    PQgetvalue(res, 0, 4));
+			/* opened here (one AES-GCM on 52 bytes), so that the
+			 * job carries the plain secret, wiped with the job */
+			if (totp_open(api_app(r)->totp_keys, st->user_id,
+			        PQgetvalue(res, 0, 4), j->totp_secret) != 0) {
+				log_error("request %s: a TOTP secret does not "
+				          "open with the configured keys "
+				          "(ISACD_TOTP_KEY)",
+				    r->request_id);
+				j->totp_secret[0] = '\0';
+				st->totp_unreadable = true;
+			}
 			j->totp_last_step = atoll(PQgetvalue(res, 0, 5));
 		}
 	} else {
@@ -143,6 +154,11 @@ api_auth_verified(struct http_req *r, struct api_pw_job *j)
 	 * credentials confirm nothing to whoever holds them */
 	if (st->org_suspended) {
 		api_auth_fail(r, "organisation_suspended");
+		return;
+	}
+	if (st->totp_unreadable) {
+		http_respond_problem(
+		    r, 500, "the second factor cannot be read");
 		return;
 	}
 	if (j->totp_secret[0]) {

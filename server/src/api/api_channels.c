@@ -123,10 +123,14 @@ api_channels_patch(struct http_req *r)
 	const char *id = api_uuid_param(r, "id");
 	struct channel_input in;
 	json_t *errors;
-	const char *params[10];
+	const char *params[11];
 
 	if (id == NULL)
 		return;
+	if (api_has(r->json, "legal_hold") || api_has(r->json, "reason")) {
+		api_hold_patch(r, "channel", id);
+		return;
+	}
 	errors = json_array();
 	api_channel_parse(
 	    r->json, true, api_app(r)->cfg->max_retention_days, &in, errors);
@@ -144,6 +148,12 @@ api_channels_patch(struct http_req *r)
 	    ? arena_printf(r->arena, "%lld", in.retention_days)
 	    : NULL;
 	params[9] = api_ip(r);
+	params[10] =
+	    in.name || in.has_description || in.visibility || in.posting
+	    ? "true"
+	    : "false";
+	/* a change of retention answers what the next purge will delete */
+	r->state = in.has_retention ? (void *)id : NULL;
 	api_query(r, &store_channel_update, params, api_channels_updated);
 }
 
@@ -151,8 +161,14 @@ api_channels_patch(struct http_req *r)
 static void
 api_channels_updated(struct http_req *r, PGresult *res)
 {
+	const char *id = r->state;
+
 	if (!api_verdict_res(r, res, 0))
 		return;
+	if (id != NULL) {
+		api_respond_with_due(r, PQgetvalue(res, 0, 1), NULL, id);
+		return;
+	}
 	api_respond_db(r, 200, PQgetvalue(res, 0, 1));
 }
 

@@ -287,6 +287,10 @@ api_comm_patch(struct http_req *r)
 
 	if (id == NULL)
 		return;
+	if (api_has(r->json, "legal_hold") || api_has(r->json, "reason")) {
+		api_hold_patch(r, "community", id);
+		return;
+	}
 	errors = json_array();
 	api_comm_parse(
 	    r->json, true, api_app(r)->cfg->max_retention_days, &in, errors);
@@ -316,6 +320,9 @@ api_comm_patch(struct http_req *r)
 	params[15] = api_ip(r);
 	params[16] = in.statistics;
 	free(in.retention_by_tlp);
+	/* a change of retention answers what the next purge will delete */
+	r->state =
+	    in.has_retention || in.has_retention_by_tlp ? (void *)id : NULL;
 	api_query(r, &store_comm_update, params, api_comm_updated);
 }
 
@@ -323,8 +330,14 @@ api_comm_patch(struct http_req *r)
 static void
 api_comm_updated(struct http_req *r, PGresult *res)
 {
+	const char *id = r->state;
+
 	if (!api_verdict_res(r, res, 0))
 		return;
+	if (id != NULL) {
+		api_respond_with_due(r, PQgetvalue(res, 0, 1), id, NULL);
+		return;
+	}
 	api_respond_db(r, 200, PQgetvalue(res, 0, 1));
 }
 

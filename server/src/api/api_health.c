@@ -79,6 +79,8 @@ api_health_metrics(struct http_req *r)
 	metrics_render(app->metrics, out);
 	if (app->rt_metrics)
 		app->rt_metrics(app->rt, out);
+	if (app->purge_metrics)
+		app->purge_metrics(app->purge, out);
 	db_pool_stats(app->db, &ds);
 	work_pool_stats(app->work, &ws);
 	evbuffer_add_printf(out,

@@ -281,10 +281,30 @@ void api_threat_community(struct http_req *r);
 void api_threat_agency(struct http_req *r);
 void api_realtime(struct http_req *r);
 void api_realtime_ticket(struct http_req *r);
+void api_retention_get(struct http_req *r);
+void api_me_erase(struct http_req *r);
+void api_users_erase(struct http_req *r);
+void api_me_export(struct http_req *r);
 void api_static_index(struct http_req *r);
 void api_static_file(struct http_req *r);
 void api_static_docs(struct http_req *r);
 void api_static_openapi(struct http_req *r);
+
+/* ---- privacy (api_privacy.c) ---- */
+
+/**
+ * PATCH of a community, channel or post whose body sets a legal hold
+ * ({legal_hold, reason}): kind is "community", "channel" or "post", id its
+ * id (already checked).  Answers the request.
+ */
+void api_hold_patch(struct http_req *r, const char *kind, const char *id);
+/**
+ * Answer 200 with json (a PATCH's answer, database text) plus
+ * "retention_due": what the next purge run deletes in the community or
+ * the channel (the other NULL) under the settings just made.
+ */
+void api_respond_with_due(struct http_req *r, const char *json,
+    const char *community, const char *channel);
 
 /* body parsers: pure, exposed for the JSON fuzz target */
 struct login_input {
@@ -466,5 +486,18 @@ void api_answers_parse(
 const char *api_aggregate_check(const char *weeks_s, const char *group_s,
     const char *const *groups, const char *group_detail, int *weeks,
     const char **group);
+struct hold_input {
+	bool hold;
+	const char *reason; /* NULL: none given */
+};
+/** Parse {legal_hold, reason} (reason required when setting a hold). */
+void api_hold_parse(json_t *body, struct hold_input *in, json_t *errors);
+
+struct erase_input {
+	const char *password;
+	size_t password_len;
+};
+/** Parse DELETE /me: {password}. */
+void api_erase_parse(json_t *body, struct erase_input *in, json_t *errors);
 
 #endif

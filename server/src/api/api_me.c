@@ -13,8 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "core/clock.h"
 #include "core/codec.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "core/secret.h"
 #include "domain/totp.h"
@@ -260,13 +263,21 @@ api_totp_enrol(struct http_req *r)
 {
 	uint8_t key[TOTP_SECRET_LEN];
 	char *b32 = arena_alloc(r->arena, 64);
+	char *sealed = arena_alloc(r->arena, TOTP_SEALED_MAX);
 	const char *params[2];
 
 	secret_random(key, sizeof(key));
 	codec_base32(b32, key, sizeof(key));
+	OPENSSL_cleanse(key, sizeof(key));
+	/* only the sealed secret is stored (its key: ISACD_TOTP_KEY) */
+	if (totp_seal(api_app(r)->totp_keys, api_principal(r)->user_id, b32,
+	        sealed) != 0) {
+		http_respond_problem(r, 500, "the secret could not be sealed");
+		return;
+	}
 	r->state = b32;
 	params[0] = api_principal(r)->user_id;
-	params[1] = b32;
+	params[1] = sealed;
 	api_query(r, &store_totp_enrol, params, api_totp_enrolled);
 }
 
@@ -349,6 +360,7 @@ api_totp_got(struct http_req *r, PGresult *res)
 {
 	struct me_state *st = r->state;
 	uint8_t key[32];
+	char b32[TOTP_B32_LEN + 1];
 	long klen;
 	bool confirmed;
 	char stepbuf[32];
@@ -378,8 +390,17 @@ api_totp_got(struct http_req *r, PGresult *res)
 		api_too_many(r, atol(PQgetvalue(res, 0, 3)));
 		return;
 	}
-	klen = codec_base32_decode(key, sizeof(key), PQgetvalue(res, 0, 0),
-	    strlen(PQgetvalue(res, 0, 0)));
+	if (totp_open(api_app(r)->totp_keys, api_principal(r)->user_id,
+	        PQgetvalue(res, 0, 0), b32) != 0) {
+		log_error("request %s: a TOTP secret does not open with the "
+		          "configured keys (ISACD_TOTP_KEY)",
+		    r->request_id);
+		http_respond_problem(
+		    r, 500, "the second factor cannot be read");
+		return;
+	}
+	klen = codec_base32_decode(key, sizeof(key), b32, strlen(b32));
+	OPENSSL_cleanse(b32, sizeof(b32));
 	if (klen <= 0 ||
 	    totp_check(key, (size_t)klen, st->code, clock_wall_s(),
 	        atoll(PQgetvalue(res, 0, 1)), &st->step) != 0) {

@@ -416,6 +416,10 @@ api_posts_patch(struct http_req *r)
 
 	if (id == NULL)
 		return;
+	if (api_has(r->json, "legal_hold") || api_has(r->json, "reason")) {
+		api_hold_patch(r, "post", id);
+		return;
+	}
 	errors = json_array();
 	api_post_parse(r->json, true, r->arena, &in, errors);
 	if (api_reject_errors(r, errors))

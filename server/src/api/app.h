@@ -20,6 +20,7 @@ struct evbuffer;
 struct http_req;
 struct metrics;
 struct net;
+struct seal_ring;
 struct work_pool;
 
 struct app {
@@ -44,6 +45,16 @@ struct app {
 	void (*rt_written)(void *rt);
 	void (*rt_metrics)(void *rt, struct evbuffer *out);
 	void *rt;
+	/* the keys that seal TOTP secrets at rest (core/seal.h) */
+	const struct seal_ring *totp_keys;
+	/*
+	 * The purge inside serve, wired like the realtime layer: when its
+	 * next run starts (epoch seconds; 0: the purge is off), its metrics.
+	 * NULL when there is none.
+	 */
+	long long (*purge_next_run)(void *purge);
+	void (*purge_metrics)(void *purge, struct evbuffer *out);
+	void *purge;
 };
 
 /** The route table of isacd (static storage) and its length. */

@@ -131,6 +131,7 @@ static const struct auth_verdict_answer auth_verdict_answers[] = {
         "this member is not an explicit reader", NULL, NULL},
     {AUTH_V_ORGANISATION_NOT_FOUND, 404, NULL, "no such organisation", NULL,
         NULL},
+    {AUTH_V_USER_NOT_FOUND, 404, NULL, "no such account", NULL, NULL},
     {AUTH_V_ORG_MEMBERS_NOT_FOUND, 404, NULL,
         "no member of this organisation is in the community", NULL, NULL},
     {AUTH_V_NOT_MEMBER, 403, NULL, "you are not a member of this community",

@@ -146,7 +146,9 @@ struct db_query *auth_lookup(struct db_pool *db, long session_idle_s,
 	X(NOT_YOUR_ORGANISATION, "not_your_organisation")                      \
 	X(ANSWERS_UNKNOWN, "answers_unknown")                                  \
 	X(ANSWERS_INCOMPLETE, "answers_incomplete")                            \
-	X(QUESTIONNAIRE_CHANGED, "questionnaire_changed")
+	X(QUESTIONNAIRE_CHANGED, "questionnaire_changed")                      \
+	X(USER_NOT_FOUND, "user_not_found")                                    \
+	X(MORE, "more")
 
 enum auth_verdict {
 #define AUTH_VERDICT_ENUM(name, word) AUTH_V_##name,

@@ -11,6 +11,7 @@
 int cli_serve(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_create_staff(int argc, char **argv);
+int cli_purge(int argc, char **argv);
 int cli_unlock(int argc, char **argv);
 int cli_healthcheck(int argc, char **argv);
 int cli_version(int argc, char **argv);

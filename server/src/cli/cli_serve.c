@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "api/app.h"
@@ -27,14 +28,18 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/metrics.h"
+#include "core/seal.h"
 #include "core/secret.h"
 #include "core/work.h"
 #include "db/db.h"
 #include "db/migrate.h"
+#include "domain/totp.h"
 #include "http/http_server.h"
 #include "net/conn.h"
 #include "net/net.h"
 #include "net/tls.h"
+#include "store/store.h"
+#include "purge/purge.h"
 #include "realtime/rt.h"
 #include "ws/ws.h"
 
@@ -44,6 +49,9 @@ struct serve {
 	struct app app;
 	struct db_outage outage; /* the pool's and the LISTEN connection's */
 	struct rt *rt;
+	struct purge *purge;
+	struct seal_ring totp_keys;
+	char settings[64];
 	struct ws_options ws;
 	struct event_base *base;
 	struct http_server *http;
@@ -55,6 +63,11 @@ struct serve {
 
 static int serve_check_schema(
     const struct config *cfg, int need, struct db_outage *outage);
+static int serve_load_keys(const struct config *cfg, struct seal_ring *ring);
+static void serve_reseal(
+    const struct config *cfg, const struct seal_ring *ring, int *unreadable);
+static long long serve_purge_next_run(void *purge);
+static void serve_purge_metrics(void *purge, struct evbuffer *out);
 static void serve_signal_cb(evutil_socket_t sig, short what, void *arg);
 static void serve_drain_one(struct conn *c, void *arg);
 static void serve_empty_cb(void *arg);
@@ -116,6 +129,31 @@ cli_serve(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
+	/* TOTP secrets are sealed at rest: no key, no start; and whatever is
+	 * not sealed with the first key is sealed with it now */
+	if (serve_load_keys(&cfg, &s.totp_keys) != 0) {
+		config_free(&cfg);
+		return 1;
+	}
+	{
+		int unreadable = 0;
+
+		serve_reseal(&cfg, &s.totp_keys, &unreadable);
+		if (unreadable > 0) {
+			log_error(
+			    "%d TOTP secrets are sealed with a key that "
+			    "ISACD_TOTP_KEY (or ISACD_TOTP_KEY_FILE) does "
+			    "not hold: list that key after the current one",
+			    unreadable);
+			seal_ring_wipe(&s.totp_keys);
+			config_free(&cfg);
+			return 1;
+		}
+	}
+	s.app.totp_keys = &s.totp_keys;
+	/* what the SQL functions read of the configuration */
+	snprintf(s.settings, sizeof(s.settings),
+	    "-c isacd.max_retention_days=%ld", cfg.max_retention_days);
 
 	s.app.cfg = &cfg;
 	s.app.pw.t = (uint32_t)cfg.argon2_t;
@@ -152,6 +190,7 @@ cli_serve(int argc, char **argv)
 	        .queue_timeout_ms = (int)cfg.db_queue_timeout_ms,
 	        .statement_timeout_ms = (int)cfg.db_statement_timeout_ms,
 	        .connect_timeout_s = (int)cfg.db_connect_timeout_s,
+	        .settings = s.settings,
 	        .outage = &s.outage,
 	    });
 	if (cfg.hash_workers == 0) { /* auto: leave half the cores */
@@ -190,6 +229,28 @@ cli_serve(int argc, char **argv)
 	s.app.rt_attach = serve_rt_attach;
 	s.app.rt_written = serve_rt_written;
 	s.app.rt_metrics = serve_rt_metrics;
+
+	/* the purge: on a timer, over a connection of its own */
+	s.purge = purge_new(s.base,
+	    &(struct purge_options){
+	        .conninfo = cfg.database_url,
+	        .settings = s.settings,
+	        .connect_timeout_s = (int)cfg.db_connect_timeout_s,
+	        .statement_timeout_ms = (int)cfg.db_statement_timeout_ms,
+	        .outage = &s.outage,
+	        .interval_s = cfg.purge_interval_s,
+	        .first_s =
+	            cfg.purge_interval_s < 60 ? cfg.purge_interval_s : 60,
+	        .batch = (int)cfg.purge_batch,
+	        .ip_days = (int)cfg.ip_retention_days,
+	        .login_window_s = (int)cfg.login_window_s,
+	        .settle_s = PURGE_SETTLE_S,
+	        .written = serve_rt_written,
+	        .arg = s.rt,
+	    });
+	s.app.purge = s.purge;
+	s.app.purge_next_run = serve_purge_next_run;
+	s.app.purge_metrics = serve_purge_metrics;
 
 	memset(&ho, 0, sizeof(ho));
 	ho.routes = routes;
@@ -245,6 +306,7 @@ out:
 	/* the pool answers what is pending (unavailable) before the realtime
 	 * layer, whose callbacks those are, goes */
 	db_pool_free(s.app.db);
+	purge_free(s.purge);
 	rt_free(s.rt);
 	if (s.sigterm)
 		event_free(s.sigterm);
@@ -261,8 +323,100 @@ out:
 	event_base_free(s.base);
 	if (tls)
 		SSL_CTX_free(tls);
+	seal_ring_wipe(&s.totp_keys);
 	config_free(&cfg);
 	return rc;
+}
+
+/* The keys that seal TOTP secrets: ISACD_TOTP_KEY or ISACD_TOTP_KEY_FILE. */
+static int
+serve_load_keys(const struct config *cfg, struct seal_ring *ring)
+{
+	char err[512];
+
+	if (cfg->totp_key[0] == '\0' && cfg->totp_key_file[0] == '\0') {
+		log_error("ISACD_TOTP_KEY or ISACD_TOTP_KEY_FILE must be set: "
+		          "the key that seals TOTP secrets at rest (make one "
+		          "with: openssl rand -base64 32)");
+		return -1;
+	}
+	if ((cfg->totp_key[0]
+	            ? seal_ring_parse(ring, cfg->totp_key, err, sizeof(err))
+	            : seal_ring_load_file(
+	                  ring, cfg->totp_key_file, err, sizeof(err))) != 0) {
+		log_error("%s: %s",
+		    cfg->totp_key[0] ? "ISACD_TOTP_KEY" : "ISACD_TOTP_KEY_FILE",
+		    err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Open every TOTP secret, and seal again under the first key those that
+ * are not: plain ones from before sealing, and those of a key being
+ * rotated out.  Blocking, at start-up, before the loop (a few microseconds
+ * a secret).  *unreadable counts secrets sealed with a key the ring lacks;
+ * one that does not open under a key the ring holds (altered, moved to
+ * another account) is logged.  A database that is down is left for the
+ * next start.
+ */
+static void
+serve_reseal(
+    const struct config *cfg, const struct seal_ring *ring, int *unreadable)
+{
+	char err[1024], b32[TOTP_B32_LEN + 1], sealed[TOTP_SEALED_MAX];
+	PGconn *pg;
+	PGresult *res;
+	int resealed = 0, damaged = 0;
+
+	*unreadable = 0;
+	pg = cli_connect(
+	    cfg, (int)cfg->db_statement_timeout_ms, "serve", err, sizeof(err));
+	if (pg == NULL)
+		return;
+	res = PQexec(pg, store_totp_all.sql);
+	for (int i = 0;
+	     PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res);
+	     i++) {
+		const char *params[3];
+		PGresult *up;
+
+		if (totp_open(ring, PQgetvalue(res, i, 0),
+		        PQgetvalue(res, i, 1), b32) != 0) {
+			/* a key missing from the ring stops start-up; a secret
+			 * altered under a key it holds stops only its login */
+			if (seal_key_known(ring, PQgetvalue(res, i, 1)))
+				damaged++;
+			else
+				(*unreadable)++;
+			continue;
+		}
+		if (seal_is_current(ring, PQgetvalue(res, i, 1)))
+			continue;
+		if (totp_seal(ring, PQgetvalue(res, i, 0), b32, sealed) != 0)
+			fatal("sealing a TOTP secret failed");
+		params[0] = PQgetvalue(res, i, 0);
+		params[1] = PQgetvalue(res, i, 1);
+		params[2] = sealed;
+		up = PQexecParams(
+		    pg, store_totp_reseal.sql, 3, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(up) == PGRES_TUPLES_OK && PQntuples(up) == 1)
+			resealed++;
+		PQclear(up);
+	}
+	OPENSSL_cleanse(b32, sizeof(b32));
+	PQclear(res);
+	PQfinish(pg);
+	if (resealed > 0)
+		log_info(
+		    "sealed %d TOTP secrets with the current key", resealed);
+	if (damaged > 0)
+		log_error(
+		    "%d TOTP secrets do not open (altered, or moved to "
+		    "another account): those accounts cannot log in until "
+		    "their second factor is reset",
+		    damaged);
 }
 
 /* Refuse to serve a schema that is behind; tolerate a database that is down. */
@@ -398,4 +552,16 @@ static void
 serve_rt_metrics(void *rt, struct evbuffer *out)
 {
 	rt_metrics(rt, out);
+}
+
+static long long
+serve_purge_next_run(void *purge)
+{
+	return purge_next_run(purge);
+}
+
+static void
+serve_purge_metrics(void *purge, struct evbuffer *out)
+{
+	purge_metrics(purge, out);
 }

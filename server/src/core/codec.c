@@ -95,6 +95,27 @@ codec_base64(char *dst, const uint8_t *src, size_t n)
 	return o;
 }
 
+long
+codec_base64_decode(uint8_t *dst, size_t cap, const char *src, size_t n)
+{
+	char url[4096];
+
+	if (n > sizeof(url))
+		return -1;
+	if (n % 4 == 0 && n >= 4) { /* padded: one or two '=' at the end */
+		if (src[n - 1] == '=')
+			n--;
+		if (src[n - 1] == '=')
+			n--;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (src[i] == '-' || src[i] == '_')
+			return -1;
+		url[i] = src[i] == '+' ? '-' : src[i] == '/' ? '_' : src[i];
+	}
+	return codec_base64url_decode(dst, cap, url, n);
+}
+
 size_t
 codec_base32(char *dst, const uint8_t *src, size_t n)
 {

@@ -22,6 +22,11 @@ long codec_base64url_decode(
 /** Standard padded base64 of n bytes into dst (needs 4*ceil(n/3)+1); returns
  * length. */
 size_t codec_base64(char *dst, const uint8_t *src, size_t n);
+/**
+ * Decode standard base64 (padded or not, at most 4096 characters) into dst
+ * (cap bytes); returns the length or -1 as codec_base64url_decode.
+ */
+long codec_base64_decode(uint8_t *dst, size_t cap, const char *src, size_t n);
 /** RFC 4648 base32 without padding (needs 8*ceil(n/5)+1); returns length. */
 size_t codec_base32(char *dst, const uint8_t *src, size_t n);
 /**

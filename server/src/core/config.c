@@ -18,6 +18,7 @@
 #include "core/cidr.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/seal.h"
 
 enum config_type { CFG_STR, CFG_LONG };
 
@@ -37,6 +38,7 @@ static int config_check_level(const char *v, char *err, size_t errlen);
 static int config_check_origins(const char *v, char *err, size_t errlen);
 static bool config_origin_ok(const char *e, size_t n);
 static int config_check_proxies(const char *v, char *err, size_t errlen);
+static int config_check_keys(const char *v, char *err, size_t errlen);
 static int config_parse_long(const char *s, long *out);
 
 #define OFF(f) offsetof(struct config, f)
@@ -131,7 +133,18 @@ static const struct config_def config_defs[] = {
         NULL, "Longest lifetime of a personal API token, in days."},
     {"ISACD_MAX_RETENTION_DAYS", CFG_LONG, OFF(max_retention_days), "730", 1,
         36500, NULL,
-        "The platform's maximum retention: no community or channel may keep posts longer (`retention_days` and `retention_by_tlp` above it are refused)."},
+        "The longest retention a community or channel may set (`retention_days` and `retention_by_tlp` above it are refused); lowered, it shortens longer settings at once. `null` keeps posts."},
+    {"ISACD_PURGE_INTERVAL_S", CFG_LONG, OFF(purge_interval_s),
+        "3600", 0, 604800, NULL, "How often `isacd serve` purges what is past its retention (posts, ended sessions and tokens, old invitations, tickets, idempotency keys, login-failure records, events, old IP addresses); the first run comes a minute after start (or after the interval, if shorter). One instance at a time purges, whichever holds the advisory lock. 0: never (run `isacd purge` from cron instead)."},
+    {"ISACD_PURGE_BATCH", CFG_LONG, OFF(purge_batch), "500", 1, 2000, NULL,
+        "Posts the purge deletes per transaction, with everything that hangs off them; each batch is one short transaction on a connection of its own, so the API never waits on the purge."},
+    {"ISACD_IP_RETENTION_DAYS", CFG_LONG, OFF(ip_retention_days), "30", 1, 3650,
+        NULL,
+        "IP addresses in the audit trail and in sessions are dropped (set to NULL) by the purge once they are this many days old."},
+    {"ISACD_TOTP_KEY", CFG_STR, OFF(totp_key), "", 0, 0, config_check_keys,
+        "The keys that seal TOTP secrets at rest (AES-256-GCM): base64 of 32 random bytes each (`openssl rand -base64 32`), comma-separated; the first seals, all open. `isacd serve` needs this or `ISACD_TOTP_KEY_FILE`. To rotate: put a new key first, keep the old ones after it, restart every instance (each re-seals every secret under the first key at start), then drop the old keys."},
+    {"ISACD_TOTP_KEY_FILE", CFG_STR, OFF(totp_key_file), "", 0, 0, NULL,
+        "A file holding those keys instead, one per line (`#` comments allowed), readable by isacd only."},
     {"ISACD_WS_MAX_MESSAGE", CFG_LONG, OFF(ws_max_message), "65536", 1024,
         16L << 20, NULL,
         "Largest message a realtime WebSocket client may send, in bytes, "
@@ -209,6 +222,11 @@ config_load(struct config *c, config_getenv_fn get, char *err, size_t errlen)
 	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
 		snprintf(err, errlen,
 		    "ISACD_TLS_CERT and ISACD_TLS_KEY: set both or neither");
+		goto fail;
+	}
+	if (c->totp_key[0] != '\0' && c->totp_key_file[0] != '\0') {
+		snprintf(err, errlen,
+		    "ISACD_TOTP_KEY and ISACD_TOTP_KEY_FILE: set one, not both");
 		goto fail;
 	}
 	if (c->session_idle_s > c->session_max_s) {
@@ -371,6 +389,20 @@ config_check_proxies(const char *v, char *err, size_t errlen)
 	if (cidr_set_parse(v, &set, err, errlen) != 0)
 		return -1;
 	cidr_set_free(&set);
+	return 0;
+}
+
+/* Empty, or keys seal_ring_parse accepts (they are not kept here). */
+static int
+config_check_keys(const char *v, char *err, size_t errlen)
+{
+	struct seal_ring ring;
+
+	if (*v == '\0')
+		return 0;
+	if (seal_ring_parse(&ring, v, err, errlen) != 0)
+		return -1;
+	seal_ring_wipe(&ring);
 	return 0;
 }
 

@@ -48,6 +48,11 @@ struct config {
 	long login_max_ip;
 	long token_max_days;
 	long max_retention_days;
+	long purge_interval_s;  /* the purge inside serve; 0: off */
+	long purge_batch;       /* posts per batch of the purge */
+	long ip_retention_days; /* IP addresses are dropped after this */
+	char *totp_key;         /* keys sealing TOTP secrets, or "" */
+	char *totp_key_file;    /* ... or a file holding them, or "" */
 	long ws_max_message;    /* realtime WebSocket: largest client message */
 	long ws_max_queue;      /* unsent bytes per socket before 1013 */
 	long ws_ping_s;         /* silence before a ping */

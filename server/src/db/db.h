@@ -78,6 +78,10 @@ struct db_pool_options {
 	int queue_timeout_ms;
 	int statement_timeout_ms;
 	int connect_timeout_s;
+	/* more settings for every connection, as "-c name=value ...": the
+	 * configuration the SQL functions read (isacd.max_retention_days);
+	 * NULL for none */
+	const char *settings;
 	struct db_outage *outage; /* shared; outlives the pool */
 };
 

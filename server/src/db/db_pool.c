@@ -78,6 +78,7 @@ struct db_pool {
 	struct event_base *base;
 	struct db_pool_options o;
 	char *conninfo;
+	char *settings;
 	struct db_conn *conns;
 	struct db_query_list queue;
 	struct db_query_list done;
@@ -118,6 +119,8 @@ db_pool_new(struct event_base *base, const struct db_pool_options *o)
 	p->o = *o;
 	p->conninfo = xstrdup(o->conninfo);
 	p->o.conninfo = p->conninfo;
+	p->settings = o->settings ? xstrdup(o->settings) : NULL;
+	p->o.settings = p->settings;
 	TAILQ_INIT(&p->queue);
 	TAILQ_INIT(&p->done);
 	p->done_ev = event_new(base, -1, 0, pool_done_cb, p);
@@ -178,6 +181,7 @@ db_pool_free(struct db_pool *p)
 	event_free(p->queue_timer);
 	free(p->conns);
 	free(p->conninfo);
+	free(p->settings);
 	free(p);
 }
 
@@ -301,11 +305,17 @@ dc_connect(struct db_conn *dc)
 {
 	struct db_pool *p = dc->pool;
 	const char *keys[8], *vals[8];
-	char options[256];
+	char options[512];
 	struct timeval tv = {p->o.connect_timeout_s, 0};
 
 	db_connect_params(p->conninfo, p->o.statement_timeout_ms, keys, vals, 8,
 	    options, sizeof(options));
+	if (p->settings) {
+		size_t len = strlen(options);
+
+		snprintf(
+		    options + len, sizeof(options) - len, " %s", p->settings);
+	}
 	dc->epoch = db_outage_epoch(p->o.outage);
 	dc->pg = PQconnectStartParams(keys, vals, 1);
 	if (dc->pg == NULL || PQstatus(dc->pg) == CONNECTION_BAD) {

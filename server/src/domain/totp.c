@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "core/seal.h"
 #include "core/secret.h"
 
 uint32_t
@@ -68,4 +69,43 @@ totp_check(const uint8_t *key, size_t keylen, const char *code, int64_t now,
 		}
 	}
 	return found;
+}
+
+/* what a sealed secret is bound to: its user */
+static void
+totp_aad(const char *user_id, char out[64])
+{
+	snprintf(out, 64, "isacd totp %.36s", user_id);
+}
+
+int
+totp_seal(const struct seal_ring *keys, const char *user_id, const char *b32,
+    char out[TOTP_SEALED_MAX])
+{
+	char aad[64];
+
+	totp_aad(user_id, aad);
+	return seal_encrypt(
+	    keys, aad, (const uint8_t *)b32, strlen(b32), out, TOTP_SEALED_MAX);
+}
+
+int
+totp_open(const struct seal_ring *keys, const char *user_id, const char *stored,
+    char out[TOTP_B32_LEN + 1])
+{
+	char aad[64];
+	long n;
+
+	if (strlen(stored) == TOTP_B32_LEN &&
+	    strspn(stored, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") ==
+	        TOTP_B32_LEN) {
+		memcpy(out, stored, TOTP_B32_LEN + 1);
+		return 0;
+	}
+	totp_aad(user_id, aad);
+	n = seal_decrypt(keys, aad, stored, (uint8_t *)out, TOTP_B32_LEN);
+	if (n != TOTP_B32_LEN)
+		return -1;
+	out[n] = '\0';
+	return 0;
 }

@@ -144,6 +144,21 @@ extern struct db_stmt store_insights_assessments;
 /* the threat picture */
 extern struct db_stmt store_threat_community;
 extern struct db_stmt store_threat_agency;
+/* privacy: retention, holds, erasure, export, the purge, sealed TOTP */
+extern struct db_stmt store_retention_get;
+extern struct db_stmt store_retention_due;
+extern struct db_stmt store_hold;
+extern struct db_stmt store_erase_step;
+extern struct db_stmt store_me_export;
+extern struct db_stmt store_purge_lock;
+extern struct db_stmt store_purge_unlock;
+extern struct db_stmt store_purge_sweep;
+extern struct db_stmt store_purge_batch;
+extern struct db_stmt store_purge_due;
+extern struct db_stmt store_purge_names;
+extern struct db_stmt store_purge_forget;
+extern struct db_stmt store_totp_all;
+extern struct db_stmt store_totp_reseal;
 
 /* CLI: create-staff, unlock */
 extern struct db_stmt store_staff_create;

@@ -11,11 +11,16 @@
 
 /* $1 actor, $2 community, $3 name, $4 description, $5 visibility,
  * $6 posting, $7 retention days, $8 ip
- * → verdict, channel json, channel id; 23505 channels_name_key for a
- *   name taken in the community */
+ * → verdict (moderators and owners; with a retention, owners: they govern
+ *   it), channel json, channel id; 23505 channels_name_key for a name
+ *   taken in the community */
 struct db_stmt store_channel_create = {"channel_create",
     "WITH f AS MATERIALIZED ("
-    " SELECT * FROM isacd_community_gate($1::uuid, $2::uuid, 'moderate')"
+    " SELECT CASE WHEN m.verdict <> 'ok' THEN m.verdict"
+    "  WHEN $7::int IS NOT NULL AND o.verdict <> 'ok' THEN o.verdict"
+    "  ELSE 'ok' END AS verdict"
+    " FROM isacd_community_gate($1::uuid, $2::uuid, 'moderate') m,"
+    "  isacd_community_gate($1::uuid, $2::uuid, 'own_or_staff') o"
     "), ch AS ("
     " INSERT INTO channels (community_id, name, description, visibility,"
     "  posting, retention_days, created_by)"
@@ -60,13 +65,21 @@ struct db_stmt store_channel_get = {"channel_get",
     2, 0};
 
 /* $1 actor, $2 channel, $3 name, $4 description set, $5 description,
- * $6 visibility, $7 posting, $8 retention set, $9 retention days, $10 ip
- * → verdict, channel json; audited with before and after.  Made
- *   restricted, the channel is gone at once for members who are not its
- *   readers: access is isacd_channel_rights, read each time. */
+ * $6 visibility, $7 posting, $8 retention set, $9 retention days, $10 ip,
+ * $11 anything besides retention set
+ * → verdict, channel json; audited with before and after.  Retention is
+ *   governed by owners and staff (isacd_channel_govern_gate), the rest by
+ *   moderators and owners.  Made restricted, the channel is gone at once
+ *   for members who are not its readers: access is isacd_channel_rights,
+ *   read each time. */
 struct db_stmt store_channel_update = {"channel_update",
     "WITH r AS MATERIALIZED ("
-    " SELECT * FROM isacd_channel_gate($1::uuid, $2::uuid, 'moderate')"
+    " SELECT CASE WHEN $8::boolean AND gv.verdict <> 'ok' THEN gv.verdict"
+    "  WHEN (NOT $8::boolean OR $11::boolean) AND m.verdict <> 'ok'"
+    "   THEN m.verdict"
+    "  ELSE 'ok' END AS verdict, m.access"
+    " FROM isacd_channel_gate($1::uuid, $2::uuid, 'moderate') m,"
+    "  isacd_channel_govern_gate($1::uuid, $2::uuid) gv"
     "), old AS ("
     " SELECT ch.* FROM channels ch, r WHERE ch.id = $2::uuid"
     "  AND r.verdict = 'ok' FOR UPDATE OF ch"
@@ -89,7 +102,7 @@ struct db_stmt store_channel_update = {"channel_update",
     " SELECT r.verdict,"
     " (SELECT isacd_channel_json(upd.rec, r.access)::text FROM upd)"
     " FROM r",
-    10, 0};
+    11, 0};
 
 /* $1 actor, $2 channel, $3 ip → verdict */
 struct db_stmt store_channel_delete = {"channel_delete",
