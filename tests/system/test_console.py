@@ -21,7 +21,8 @@ tab makes, so the tests can say what the console asked for.
   reconnects and resubscribes with `since`, and shows the post made
   meanwhile through another instance), and goes to sign-in when the
   session ends elsewhere (close code 1008).
-* The agency: an advisory published and its acknowledgement
+* Retention and legal hold with the preview (owners); my data and deleting
+  my account; the agency: an advisory published and its acknowledgement
   counts updating on the staff's open screen, a member acknowledging, the
   moderators' view; public articles; the self-assessment with its
   benchmark; the threat picture.
@@ -1118,7 +1119,91 @@ def test_the_management_screens_do_what_they_say(server, cluster, browser):
         assert action in trail, action
 
 
-# ---- the agency -------------------------------------------------------------------------
+# ---- retention, my data, the agency -------------------------------------------------------
+
+
+def test_an_owner_sets_retention_and_a_legal_hold_with_the_preview(server, cluster):
+    owner = cluster["tabs"]["owner"]
+    cid, chid = cluster["cid"], cluster["chid"]
+    owner_token = api_token(server, cluster["owner_email"])
+    bob_token = api_token(server, cluster["members"]["bob"]["email"])
+    # an old post, so that the preview has something to count
+    old = ch.expect(server.post(f"channels/{chid}/posts", token=bob_token, json={
+        "kind": "discussion", "title": "An old note " + cluster["tag"], "body": "x", "tlp": "TLP:GREEN"}), 201)
+    server.sql("UPDATE posts SET created_at = now() - interval '40 days' WHERE id = %s", (old["id"],))
+
+    owner.open(f"/c/{cid}")
+    owner.follow("Retention and legal hold")
+    owner.wait_heading("Retention and legal hold")
+    row = owner.main().find_element(By.CSS_SELECTOR, f"table.retention tr[data-channel='{chid}']")
+    assert "# incidents" in row.text and "kept until deleted" in row.text and "0 posts" in row.text, row.text
+    owner.fill("Keep posts for (days)", "30")
+    owner.fill("TLP:RED (days)", "7")
+    owner.click("Save retention")
+    owner.wait_text("Saved. The next purge deletes 1 post and 0 comments under this setting.")
+    owner.wait_for(lambda: "1 post and 0 comments" in owner.main().find_element(
+        By.CSS_SELECTOR, f"table.retention tr[data-channel='{chid}']").text, "the preview counting the old post")
+    c = server.get(f"communities/{cid}", token=owner_token).json()
+    assert c["retention_days"] == 30 and c["retention_by_tlp"] == {"TLP:RED": 7}
+    # a value the platform refuses: the API's detail, in place
+    owner.fill("Keep posts for (days)", "100000")
+    owner.click("Save retention")
+    owner.wait_for(lambda: owner.control("Keep posts for (days)").get_attribute("aria-invalid") == "true"
+                   or owner.main().find_element(By.CSS_SELECTOR, ".form-alert").is_displayed(), "the refusal")
+    assert server.get(f"communities/{cid}", token=owner_token).json()["retention_days"] == 30
+
+    # a legal hold with its reason; lifted again
+    owner.fill("Reason for the hold", "case 2026-17")
+    owner.click("Put on legal hold")
+    owner.wait_text("On legal hold: case 2026-17")
+    assert server.get(f"communities/{cid}", token=owner_token).json()["legal_hold"] is True
+    owner.click("Lift the legal hold")
+    owner.wait_text("Not on legal hold")
+    assert server.get(f"communities/{cid}", token=owner_token).json()["legal_hold"] is False
+
+    # a channel's own retention, on its settings, with what is due there
+    owner.open(f"/ch/{chid}/settings")
+    owner.wait_text("The next purge deletes 1 post and 0 comments in this channel.")
+    owner.fill("Keep this channel's posts for (days)", "60")
+    owner.click("Save retention")
+    owner.wait_text("Saved. The next purge deletes 0 posts and 0 comments under this setting.")
+    assert server.get(f"channels/{chid}", token=owner_token).json()["retention_days"] == 60
+    owner.fill("Keep this channel's posts for (days)", "")
+    owner.click("Save retention")
+    owner.wait_text("Saved. The next purge deletes 1 post")
+    trail = server.get(f"communities/{cid}/audit?limit=200", token=owner_token).json()["items"]
+    assert {"community.legal_hold_set", "community.legal_hold_lifted"} <= {e["action"] for e in trail}
+    ch.expect(server.delete(f"posts/{old['id']}", token=bob_token), 204)
+    ch.expect(server.patch(f"communities/{cid}", token=owner_token,
+                           json={"retention_days": None, "retention_by_tlp": {}}), 200)
+
+
+def test_a_member_downloads_their_data_and_deletes_their_account(server, browser, cluster):
+    acct = ch.platform_account(server, name="Erin Erase")
+    t = browser.tab("erin").sign_in(acct["email"])
+    t.open("/account")
+    browser.drain()
+    mark = len(browser.requests)
+    t.click("Download my data")
+    t.wait_text("Downloaded: 0 posts, 0 comments, 0 sightings.")
+    browser.drain()
+    assert any(u == server.url + "/api/v1/me/export" for u, _ in browser.requests[mark:])
+
+    # the wrong password: refused in place, nothing erased
+    t.fill("Your password", "not the password at all")
+    t.control("I understand that this cannot be undone").click()
+    t.click("Delete my account")
+    t.wait_for(lambda: t.main().find_element(By.CSS_SELECTOR, ".danger-zone .form-alert").is_displayed(),
+               "the refusal")
+    assert "password" in t.main().find_element(By.CSS_SELECTOR, ".danger-zone .form-alert").text
+    assert server.get("me", token=acct["token"]).status_code == 200
+
+    t.fill("Your password", DEFAULT_PASSWORD)
+    t.click("Delete my account")
+    t.wait_heading("Sign in")
+    t.wait_text("Your account has been deleted.")
+    assert server.post("auth/login", json={"email": acct["email"], "password": DEFAULT_PASSWORD}).status_code == 401
+    assert not server.sql("SELECT 1 FROM users WHERE email = %s", (acct["email"],))
 
 
 def test_staff_publish_an_advisory_and_watch_it_acknowledged(server, cluster, browser):
@@ -1265,7 +1350,7 @@ def test_every_screen_at_desktop_and_phone_width(server, cluster, screenshots):
         (bob, "indicator", "/indicator?type=ipv4&value=198.51.100.23"),
         (bob, "account", "/account"), (bob, "tokens", "/account/tokens"),
         (staff, "organisations", "/staff/organisations"), (staff, "onboard", "/staff/onboard"),
-        (bob, "threat-picture", f"/c/{cid}/threat-picture"),
+        (owner, "retention", f"/c/{cid}/retention"), (bob, "threat-picture", f"/c/{cid}/threat-picture"),
         (bob, "advisories", "/advisories"), (staff, "advisory-new", "/advisories/new"),
         (bob, "articles", "/articles"), (bob, "assessment", "/assessment"),
         (staff, "threat-picture-agency", "/staff/threat-picture"),
