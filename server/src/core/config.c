@@ -43,6 +43,9 @@ static int config_parse_long(const char *s, long *out);
 
 #define OFF(f) offsetof(struct config, f)
 
+/* A table of settings, laid out by hand: clang-format re-flows the whole
+ * initialiser whenever a row is added. */
+/* clang-format off */
 static const struct config_def config_defs[] = {
     {"ISACD_LISTEN", CFG_STR, OFF(listen), "127.0.0.1:8080", 0, 0,
         config_check_listen,
@@ -134,8 +137,9 @@ static const struct config_def config_defs[] = {
     {"ISACD_MAX_RETENTION_DAYS", CFG_LONG, OFF(max_retention_days), "730", 1,
         36500, NULL,
         "The longest retention a community or channel may set (`retention_days` and `retention_by_tlp` above it are refused); lowered, it shortens longer settings at once. `null` keeps posts."},
-    {"ISACD_PURGE_INTERVAL_S", CFG_LONG, OFF(purge_interval_s),
-        "3600", 0, 604800, NULL, "How often `isacd serve` purges what is past its retention (posts, ended sessions and tokens, old invitations, tickets, idempotency keys, login-failure records, events, old IP addresses); the first run comes a minute after start (or after the interval, if shorter). One instance at a time purges, whichever holds the advisory lock. 0: never (run `isacd purge` from cron instead)."},
+    {"ISACD_PURGE_INTERVAL_S", CFG_LONG, OFF(purge_interval_s), "3600", 0,
+        604800, NULL,
+        "How often `isacd serve` purges what is past its retention (posts, ended sessions and tokens, old invitations, tickets, idempotency keys, login-failure records, events, old IP addresses); the first run comes a minute after start (or after the interval, if shorter). One instance at a time purges, whichever holds the advisory lock. 0: never (run `isacd purge` from cron instead)."},
     {"ISACD_PURGE_BATCH", CFG_LONG, OFF(purge_batch), "500", 1, 2000, NULL,
         "Posts the purge deletes per transaction, with everything that hangs off them; each batch is one short transaction on a connection of its own, so the API never waits on the purge."},
     {"ISACD_IP_RETENTION_DAYS", CFG_LONG, OFF(ip_retention_days), "30", 1, 3650,
@@ -182,6 +186,7 @@ static const struct config_def config_defs[] = {
         "when no notification came (a lost one then costs at most this "
         "delay)."},
 };
+/* clang-format on */
 
 #define CONFIG_NDEFS (sizeof(config_defs) / sizeof(config_defs[0]))
 
