@@ -4,7 +4,8 @@ One JSON document: the account, its organisation, memberships, join
 requests, readerships, sessions and API tokens (no secret), the second
 factor (not its secret), the audit entries about the caller, and every
 post (anonymous and TLP:RED ones too, with their revisions), comment and
-sighting the caller wrote.  Nothing about other people beyond what the
+sighting the caller wrote, the advisory acknowledgements the caller gave
+and the self-assessments the caller submitted.  Nothing about other people beyond what the
 caller may read anyway: no other person's e-mail address or name, no
 secret, and actions others took on the caller without who took them.
 """
@@ -67,6 +68,19 @@ def test_the_export_holds_everything_of_the_caller_and_nothing_of_others(server,
     other, _ = new_community(server, staff["token"], join_policy="request", listed=True)
     expect(server.post("communities/%s/join-requests" % other["id"], token=p["token"],
                        json={"message": "please " + tag()}), 201)
+    # an advisory to P's community, which P acknowledges for their
+    # organisation (with a note), and a self-assessment P submits
+    adv = expect(server.post("advisories", token=staff["token"], json={
+        "title": "Patch the gateways " + tag(), "summary": "Exploited.",
+        "body": "Patch now.", "severity": "high", "tlp": "TLP:GREEN",
+        "targets": {"community_ids": [k.id]}}), 201)
+    expect(server.post("advisories/%s/acks" % adv["id"], token=p["token"],
+                       json={"status": "applies", "note": "P's note " + tag()}), 201)
+    quest = expect(server.get("assessment", token=p["token"]), 200)
+    answers = [{"question_id": qq["id"], "option_id": qq["options"][0]["id"]}
+               for pr in quest["principles"] for qq in pr["questions"]]
+    mine = expect(server.post("organisations/%s/assessments" % p["org_id"], token=p["token"],
+                              json={"answers": answers}), 201)
     # the owner suspends and reactivates P: actions on P, by someone else
     for status in ("suspended", "active"):
         expect(server.patch("communities/%s/members/%s" % (k.id, p["id"]),
@@ -78,7 +92,8 @@ def test_the_export_holds_everything_of_the_caller_and_nothing_of_others(server,
     doc = r.json()
     assert set(doc) == {"exported_at", "account", "organisation", "memberships",
                         "join_requests", "channel_readerships", "sessions", "api_tokens",
-                        "totp", "audit", "posts", "comments", "sightings"}
+                        "totp", "audit", "posts", "comments", "sightings",
+                        "advisory_acks", "assessments"}
     assert doc["account"]["email"] == p["email"] and doc["account"]["id"] == p["id"]
     assert doc["organisation"]["id"] == p["org_id"]
     assert [m["community"]["id"] for m in doc["memberships"]] == [k.id]
@@ -95,6 +110,11 @@ def test_the_export_holds_everything_of_the_caller_and_nothing_of_others(server,
     assert [c["id"] for c in doc["comments"]] == [cm["id"]]
     assert doc["comments"][0]["post_id"] == qs["id"]
     assert [s["post_id"] for s in doc["sightings"]] == [qs["id"]]
+    assert [(a["advisory_id"], a["status"]) for a in doc["advisory_acks"]] == \
+        [(adv["id"], "applies")]
+    assert doc["advisory_acks"][0]["note"].startswith("P's note ")
+    assert [a["id"] for a in doc["assessments"]] == [mine["id"]]
+    assert doc["assessments"][0]["answers"] == answers
     # the audit entries about P: P's own actions with what P did, others'
     # actions on P without who
     actions = {(a["action"], a["by_me"]) for a in doc["audit"]}

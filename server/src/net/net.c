@@ -23,6 +23,7 @@
 
 #include <event2/util.h>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -394,13 +395,15 @@ net_notice(struct net *n, enum net_reason r, const char *peer)
 {
 	struct net_notice *nt = &n->notices[r];
 	struct timeval tv = {1, 0};
-	time_t now = time(NULL);
+	int64_t now = clock_mono_us();
 
 	n->reasons[r]++;
 	nt->unlogged++;
 	if (peer)
 		snprintf(nt->last_peer, sizeof(nt->last_peer), "%s", peer);
-	if (now != nt->logged_at) {
+	/* a second since the last line (not a new second of the wall clock,
+	 * which a burst may straddle): now; else the timer gathers the rest */
+	if (nt->logged_at == 0 || now - nt->logged_at >= 1000000) {
 		net_notice_log(n, r);
 		nt->logged_at = now;
 	} else if (!evtimer_pending(n->notice_timer, NULL)) {
@@ -437,8 +440,10 @@ net_notice_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	for (int r = 0; r < NET_NREASONS; r++) {
+		if (n->notices[r].unlogged == 0)
+			continue;
 		net_notice_log(n, (enum net_reason)r);
-		n->notices[r].logged_at = time(NULL);
+		n->notices[r].logged_at = clock_mono_us();
 	}
 }
 

@@ -29,7 +29,7 @@ struct net_addr {
 /** Rate-limited notice of one reason: a log line per second at most. */
 struct net_notice {
 	unsigned long long unlogged; /* events since the last line */
-	time_t logged_at;
+	int64_t logged_at; /* clock_mono_us() of the last line; 0: none yet */
 	char last_peer[48];
 };
 
