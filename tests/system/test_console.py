@@ -330,6 +330,17 @@ class Tab:
 
 
 @pytest.fixture(scope="module")
+def server(pg):
+    """The module's isacd, without the purge on a timer: the retention test
+    counts what the next purge will delete, and a timed run (a minute after
+    start) must not delete it first."""
+    s = conftest.Server(pg, ISACD_PURGE_INTERVAL_S="0")
+    yield s
+    s.stop()
+    pg.drop_database(s.db)
+
+
+@pytest.fixture(scope="module")
 def screenshots(request):
     folder = os.environ.get("ISACD_SCREENSHOTS") or tempfile.mkdtemp(prefix="isacd-console-screens-")
     os.makedirs(folder, exist_ok=True)
